@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContractsConfig(AppConfig):
+    verbose_name = "Contracten"
+    name = "contracts"

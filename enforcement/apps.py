@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EnforcementConfig(AppConfig):
+    verbose_name = "Verzuim en handhaving"
+    name = "enforcement"

@@ -1,0 +1,18 @@
+"""API v1 routes: plural Dutch nouns, no trailing slash (NL API Design Rules)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from inburgering.tenancy import api as tenancy_api
+
+urlpatterns = [
+    path("openapi.json", SpectacularAPIView.as_view(), name="api_schema"),
+    path("docs", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("auth/token", tenancy_api.TokenView.as_view(), name="api_token"),
+    path("regios", tenancy_api.RegionList.as_view(), name="api_region_list"),
+    path("regios/<slug:code>", tenancy_api.RegionDetail.as_view(), name="api_region_detail"),
+    path("gemeenten", tenancy_api.MunicipalityList.as_view(), name="api_municipality_list"),
+    path("gemeenten/<int:pk>", tenancy_api.MunicipalityDetail.as_view(), name="api_municipality_detail"),
+    path("taalaanbieders", tenancy_api.ProviderList.as_view(), name="api_provider_list"),
+    path("taalaanbieders/<int:pk>", tenancy_api.ProviderDetail.as_view(), name="api_provider_detail"),
+]

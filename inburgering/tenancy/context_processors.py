@@ -1,0 +1,22 @@
+from inburgering.tenancy.models import Role
+
+# The navigation per role: (label, url name, roles that see it). Later issues add their entries.
+NAVIGATION = [
+    ("Start", "home", None),
+    ("Gemeenten", "municipality_list", {Role.TENANT_ADMIN}),
+    ("Taalaanbieders", "provider_list", {Role.TENANT_ADMIN}),
+    ("Gebruikers", "user_list", {Role.TENANT_ADMIN}),
+]
+
+
+def tenancy(request):
+    context = getattr(request, "tenancy", None)
+    if context is None or not request.user.is_authenticated:
+        return {"navigation": []}
+    items = [
+        {"label": label, "url_name": url_name}
+        for label, url_name, roles in NAVIGATION
+        if roles is None or context.roles.intersection(roles)
+    ]
+    role_labels = sorted(Role(role).label for role in context.roles)
+    return {"navigation": items, "tenancy": context, "role_labels": role_labels}

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_POST
+
+from inburgering.api.exceptions import problem_response
+from inburgering.tenancy import selectors, services
+from inburgering.tenancy.context import SESSION_ACTIVE_TENANT
+from inburgering.tenancy.forms import InviteForm, MunicipalityForm, ProviderLinkForm, RoleFields, TenantSwitchForm
+from inburgering.tenancy.models import Municipality, RegionProvider
+from inburgering.tenancy.permissions import tenant_admin_required
+
+
+def _apply_validation_error(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+def lockout_response(request, credentials=None, *args, **kwargs):
+    """django-axes lockout: problem+json for the API, a Dutch page for the browser."""
+    message = "Te veel mislukte inlogpogingen. Probeer het over een kwartier opnieuw of neem contact op met uw beheerder."
+    if request.path.startswith("/api/"):
+        return problem_response(429, message)
+    return HttpResponse(render_to_string("registration/locked_out.html", {"message": message}, request), status=429)
+
+
+@require_GET
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    tenancy = request.tenancy
+    context = {"tenancy": tenancy}
+    if tenancy.active_tenant is not None and tenancy.has_role("tenant_admin"):
+        tenant = tenancy.active_tenant
+        context.update(
+            municipality_count=Municipality.objects.filter(tenant=tenant).count(),
+            provider_count=selectors.region_providers(tenant=tenant).filter(is_active=True).count(),
+            member_count=selectors.memberships_of_tenant(tenant=tenant).filter(is_active=True).count(),
+        )
+        heartbeats = selectors.worker_heartbeats()
+        context.update(worker_beat=heartbeats.get("worker"), daily_beat=heartbeats.get("dagelijkse-taken"))
+    if tenancy.is_provider_staff:
+        context["provider_regions"] = tenancy.available_tenants
+    return render(request, "tenancy/home.html", context)
+
+
+@require_POST
+def tenant_switch(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    form = TenantSwitchForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    tenant = next((t for t in request.tenancy.available_tenants if t.pk == form.cleaned_data["tenant"]), None)
+    if tenant is None:
+        raise Http404
+    request.session[SESSION_ACTIVE_TENANT] = tenant.pk
+    messages.success(request, f"U werkt nu in regio {tenant.name}.")
+    return redirect("home")
+
+
+# --- Municipalities -------------------------------------------------------------------------------
+
+@tenant_admin_required
+def municipality_list(request):
+    municipalities = Municipality.objects.filter(tenant=request.tenancy.active_tenant).order_by("name")
+    return render(request, "tenancy/municipality_list.html", {"municipalities": municipalities})
+
+
+@tenant_admin_required
+def municipality_create(request):
+    form = MunicipalityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            municipality = services.municipality_create(
+                actor=request.user, tenant=request.tenancy.active_tenant, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+        else:
+            messages.success(request, f"Gemeente {municipality.name} is toegevoegd.")
+            return redirect("municipality_list")
+    return render(request, "tenancy/form.html", {"form": form, "title": "Gemeente toevoegen",
+                                                 "back_url": "municipality_list"})
+
+
+@tenant_admin_required
+def municipality_update(request, pk: int):
+    municipality = get_object_or_404(Municipality.objects.all(), pk=pk)
+    initial = {"name": municipality.name, "cbs_code": municipality.cbs_code}
+    form = MunicipalityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.municipality_update(actor=request.user, municipality=municipality, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+        else:
+            messages.success(request, f"Gemeente {municipality.name} is bijgewerkt.")
+            return redirect("municipality_list")
+    history = municipality.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(request, "tenancy/form.html", {"form": form, "title": f"Gemeente {municipality.name} bewerken",
+                                                 "back_url": "municipality_list", "history": history})
+
+
+# --- Providers in the region ----------------------------------------------------------------------
+
+@tenant_admin_required
+def provider_list(request):
+    links = selectors.region_providers(tenant=request.tenancy.active_tenant)
+    return render(request, "tenancy/provider_list.html", {"links": links})
+
+
+@tenant_admin_required
+def provider_link(request):
+    form = ProviderLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = services.region_provider_link(
+                actor=request.user, tenant=request.tenancy.active_tenant, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+        else:
+            messages.success(request, f"{link.provider.name} werkt nu in deze regio.")
+            return redirect("provider_list")
+    return render(request, "tenancy/form.html", {"form": form, "title": "Taalaanbieder toevoegen aan de regio",
+                                                 "back_url": "provider_list"})
+
+
+@tenant_admin_required
+@require_POST
+def provider_unlink(request, pk: int):
+    link = get_object_or_404(RegionProvider.objects.select_related("provider"), pk=pk, is_active=True)
+    services.region_provider_deactivate(actor=request.user, link=link)
+    messages.success(request, f"{link.provider.name} werkt niet meer in deze regio. De geschiedenis blijft bewaard.")
+    return redirect("provider_list")
+
+
+# --- Users and memberships ------------------------------------------------------------------------
+
+@tenant_admin_required
+def user_list(request):
+    memberships = selectors.memberships_of_tenant(tenant=request.tenancy.active_tenant)
+    return render(request, "tenancy/user_list.html", {"memberships": memberships})
+
+
+@tenant_admin_required
+def user_invite(request):
+    tenant = request.tenancy.active_tenant
+    form = InviteForm(request.POST or None, tenant=tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, membership, invite_path = services.user_invite(actor=request.user, tenant=tenant, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+        else:
+            return render(request, "tenancy/invited.html", {
+                "invited": user, "membership": membership,
+                "invite_url": request.build_absolute_uri(invite_path) if invite_path else None,
+            })
+    return render(request, "tenancy/form.html", {"form": form, "title": "Gebruiker uitnodigen", "back_url": "user_list"})
+
+
+@tenant_admin_required
+def membership_edit(request, pk: int):
+    tenant = request.tenancy.active_tenant
+    membership = selectors.membership_of_tenant_or_404(tenant=tenant, pk=pk)
+    form = RoleFields(request.POST or None, tenant=tenant,
+                      initial={"role": membership.role, "municipality": membership.municipality})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_change_role(actor=request.user, membership=membership, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_validation_error(form, error)
+        else:
+            messages.success(request, f"De rol van {membership.user} is gewijzigd.")
+            return redirect("user_list")
+    return render(request, "tenancy/form.html", {
+        "form": form, "title": f"Rol van {membership.user} wijzigen", "back_url": "user_list",
+        "history": membership.history.select_related("history_user").order_by("-history_date")[:20],
+    })
+
+
+@tenant_admin_required
+@require_POST
+def membership_toggle(request, pk: int):
+    membership = selectors.membership_of_tenant_or_404(tenant=request.tenancy.active_tenant, pk=pk)
+    if membership.user_id == request.user.pk and membership.is_active:
+        messages.error(request, "U kunt uw eigen toegang niet uitzetten.")
+        return redirect("user_list")
+    services.membership_set_active(actor=request.user, membership=membership, is_active=not membership.is_active)
+    state = "weer actief" if membership.is_active else "gedeactiveerd"
+    messages.success(request, f"De rol {membership.get_role_display()} van {membership.user} is {state}.")
+    return redirect("user_list")
+

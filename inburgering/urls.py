@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.shortcuts import render
+from django.urls import include, path
+
+from inburgering.api.exceptions import problem_response
+
+
+class OperatorsAdminSite(admin.AdminSite):
+    """Django admin for platform operators (superusers) only; tenant users never use it."""
+
+    site_header = "Inburgering – platformbeheer"
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+
+admin.site.__class__ = OperatorsAdminSite
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("inburgering.api.urls")),
+    path("", include("inburgering.tenancy.urls")),
+]
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return problem_response(404, "Deze URL of dit object bestaat niet.")
+    return render(request, "404.html", status=404)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return problem_response(500, "Er ging iets mis aan onze kant. De fout is vastgelegd.")
+    return render(request, "500.html", status=500)
+
+
+def handler403(request, exception=None):
+    if request.path.startswith("/api/"):
+        return problem_response(403, "U heeft geen toegang tot deze functie.")
+    return render(request, "403.html", {"reason": str(exception) if exception else ""}, status=403)
