@@ -1,12 +1,12 @@
 """API v1 routes: plural Dutch nouns, no trailing slash (NL API Design Rules)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from inburgering.tenancy import api as tenancy_api
 
 urlpatterns = [
-    path("openapi.json", SpectacularAPIView.as_view(), name="api_schema"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="api_schema"),
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("auth/token", tenancy_api.TokenView.as_view(), name="api_token"),
     path("regios", tenancy_api.RegionList.as_view(), name="api_region_list"),
