@@ -26,4 +26,10 @@ def role_required(*roles: str):
     return decorator
 
 
+def require_role(request, *roles: str) -> None:
+    """For views that first look an object up (404 when invisible), then check the role (403)."""
+    if not request.tenancy.has_role(*roles):
+        raise PermissionDenied("Uw rol geeft geen toegang tot deze pagina.")
+
+
 tenant_admin_required = role_required(Role.TENANT_ADMIN)

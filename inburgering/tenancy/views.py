@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,8 +13,8 @@ from inburgering.api.exceptions import problem_response
 from inburgering.tenancy import selectors, services
 from inburgering.tenancy.context import SESSION_ACTIVE_TENANT
 from inburgering.tenancy.forms import InviteForm, MunicipalityForm, ProviderLinkForm, RoleFields, TenantSwitchForm
-from inburgering.tenancy.models import Municipality, RegionProvider
-from inburgering.tenancy.permissions import tenant_admin_required
+from inburgering.tenancy.models import Municipality, RegionProvider, Role
+from inburgering.tenancy.permissions import require_role, tenant_admin_required
 
 
 def _apply_validation_error(form, error: ValidationError) -> None:
@@ -101,9 +102,11 @@ def municipality_create(request):
                                                  "back_url": "municipality_list"})
 
 
-@tenant_admin_required
+@login_required
 def municipality_update(request, pk: int):
+    # Look up first: invisible answers 404 like missing; visible but not for this role answers 403.
     municipality = get_object_or_404(Municipality.objects.all(), pk=pk)
+    require_role(request, Role.TENANT_ADMIN)
     initial = {"name": municipality.name, "cbs_code": municipality.cbs_code}
     form = MunicipalityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -144,10 +147,11 @@ def provider_link(request):
                                                  "back_url": "provider_list"})
 
 
-@tenant_admin_required
+@login_required
 @require_POST
 def provider_unlink(request, pk: int):
     link = get_object_or_404(RegionProvider.objects.select_related("provider"), pk=pk, is_active=True)
+    require_role(request, Role.TENANT_ADMIN)
     services.region_provider_deactivate(actor=request.user, link=link)
     messages.success(request, f"{link.provider.name} werkt niet meer in deze regio. De geschiedenis blijft bewaard.")
     return redirect("provider_list")

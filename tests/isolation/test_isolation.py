@@ -1,0 +1,241 @@
+"""The isolation matrix: every URL pattern and API route of the application has a case here.
+
+A route without a case fails ``test_every_route_has_an_isolation_case``, so no later issue can add
+an endpoint and forget to prove that other tenants, other providers and (for case managers)
+other municipalities cannot reach its objects. Detail routes: outsiders get 404, exactly like a
+missing object; lists: outsiders never see the foreign object's marker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.conftest import World
+
+
+@dataclass
+class Exempt:
+    reason: str
+
+
+@dataclass
+class Detail:
+    """A route addressing one object owned by tenant a (municipality a1 / provider shared)."""
+
+    url: Callable[[World], str]
+    insiders: list[str]
+    outsiders: list[str]  # must get 404
+    method: str = "get"
+    insider_status: tuple[int, ...] = (200,)
+    forbidden: list[str] = field(default_factory=list)  # visible, but the role may not: 403
+
+
+@dataclass
+class Listing:
+    """A list that shows an object of tenant a, identified by ``marker`` in the response."""
+
+    url: str
+    marker: Callable[[World], str]
+    insiders: list[str]
+    outsiders: list[str]  # their answer (any status) must not contain the marker
+
+
+def _api(path: str) -> str:
+    return f"/api/v1/{path}"
+
+
+MATRIX: dict[str, Exempt | Detail | Listing] = {
+    # --- public or self-only routes ---------------------------------------------------------------
+    "login": Exempt("public login page; login behaviour is tested in tests/tenancy/test_auth.py"),
+    "logout": Exempt("ends the caller's own session only"),
+    "password_set": Exempt("token-protected, user-specific link; tested in test_admin_screens.py"),
+    "health": Exempt("public health check with no data"),
+    "api_schema": Exempt("public OpenAPI document, no data"),
+    "api_docs": Exempt("public API documentation page, no data"),
+    "api_token": Exempt("exchanges the caller's own credentials; tested in test_auth.py"),
+    "tenant_switch": Exempt("switches only among the caller's own tenants; tested below"),
+    # --- browser pages ---------------------------------------------------------------------------
+    "home": Listing(
+        url="/",
+        marker=lambda w: w.tenants["a"].name,
+        insiders=["admin_a", "contract_a", "case_a1", "staff_shared"],
+        outsiders=["admin_b", "contract_b", "case_b1", "staff_b"],
+    ),
+    "municipality_list": Listing(
+        url="/beheer/gemeenten",
+        marker=lambda w: w.municipalities["a1"].name,
+        insiders=["admin_a"],
+        outsiders=["admin_b"],
+    ),
+    "municipality_create": Exempt("creates in the caller's active tenant only; tested in test_admin_screens.py"),
+    "municipality_update": Detail(
+        url=lambda w: f"/beheer/gemeenten/{w.municipalities['a1'].pk}/bewerken",
+        insiders=["admin_a"],
+        outsiders=["admin_b", "case_a2", "case_b1"],
+        forbidden=["case_a1", "contract_a", "staff_shared"],
+    ),
+    "provider_list": Listing(
+        url="/beheer/taalaanbieders",
+        marker=lambda w: w.providers["a"].name,
+        insiders=["admin_a"],
+        outsiders=["admin_b"],
+    ),
+    "provider_link": Exempt("links into the caller's active tenant only; tested in test_admin_screens.py"),
+    "provider_unlink": Detail(
+        url=lambda w: f"/beheer/taalaanbieders/{w.links['a-a'].pk}/ontkoppelen",
+        method="post",
+        insiders=["admin_a"],
+        insider_status=(302,),
+        outsiders=["admin_b", "staff_b", "staff_shared"],
+        forbidden=["contract_a", "staff_a"],
+    ),
+    "user_list": Listing(
+        url="/beheer/gebruikers",
+        marker=lambda w: w.users["contract_a"].username,
+        insiders=["admin_a"],
+        outsiders=["admin_b"],
+    ),
+    "user_invite": Exempt("invites into the caller's active tenant only; tested in test_admin_screens.py"),
+    "membership_edit": Detail(
+        url=lambda w: f"/beheer/gebruikers/{w.users['contract_a'].memberships.get().pk}/rol",
+        insiders=["admin_a"],
+        outsiders=["admin_b"],
+        forbidden=["contract_a", "case_a1"],
+    ),
+    "membership_toggle": Detail(
+        url=lambda w: f"/beheer/gebruikers/{w.users['contract_a'].memberships.get().pk}/actief",
+        method="post",
+        insiders=["admin_a"],
+        insider_status=(302,),
+        outsiders=["admin_b"],
+        forbidden=["contract_a"],
+    ),
+    # --- API -------------------------------------------------------------------------------------
+    "api_region_list": Listing(
+        url=_api("regios"),
+        marker=lambda w: w.tenants["a"].slug,
+        insiders=["admin_a", "case_a1", "staff_shared", "staff_a"],
+        outsiders=["admin_b", "case_b1", "staff_b"],
+    ),
+    "api_region_detail": Detail(
+        url=lambda w: _api(f"regios/{w.tenants['a'].slug}"),
+        insiders=["admin_a", "staff_shared"],
+        outsiders=["admin_b", "case_b1", "staff_b"],
+    ),
+    "api_municipality_list": Listing(
+        url=_api("gemeenten"),
+        marker=lambda w: w.municipalities["a1"].cbs_code,
+        insiders=["admin_a", "case_a1", "staff_shared"],
+        outsiders=["admin_b", "case_a2", "staff_b"],
+    ),
+    "api_municipality_detail": Detail(
+        url=lambda w: _api(f"gemeenten/{w.municipalities['a1'].pk}"),
+        insiders=["admin_a", "case_a1", "staff_a"],
+        outsiders=["admin_b", "case_a2", "case_b1", "staff_b"],
+    ),
+    "api_provider_list": Listing(
+        url=_api("taalaanbieders"),
+        marker=lambda w: w.providers["a"].kvk_number,
+        insiders=["admin_a", "staff_a"],
+        outsiders=["admin_b", "staff_b", "staff_shared"],
+    ),
+    "api_provider_detail": Detail(
+        url=lambda w: _api(f"taalaanbieders/{w.providers['a'].pk}"),
+        insiders=["admin_a", "case_a1", "staff_a"],
+        outsiders=["admin_b", "case_b1", "staff_b", "staff_shared"],
+    ),
+}
+
+# Django admin: platform operators only (superusers); tested in test_admin_screens.py.
+EXEMPT_PREFIXES = {"admin/": "Django admin for platform operators (superusers) only"}
+
+
+def iter_routes(patterns=None, prefix: str = ""):
+    """Yield (route, name) for every URL pattern, descending into includes."""
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from iter_routes(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry.name
+
+
+def application_routes() -> dict[str, str]:
+    routes = {}
+    for route, name in iter_routes():
+        if any(route.startswith(prefix) for prefix in EXEMPT_PREFIXES):
+            continue
+        routes[name or f"<unnamed {route}>"] = route
+    return routes
+
+
+def test_every_route_has_an_isolation_case():
+    missing = sorted(set(application_routes()) - set(MATRIX))
+    assert not missing, f"routes without an isolation case in tests/isolation/test_isolation.py: {missing}"
+    stale = sorted(set(MATRIX) - set(application_routes()))
+    assert not stale, f"isolation cases for routes that no longer exist: {stale}"
+
+
+def _client(world: World, user_key: str, url: str):
+    client = world.client(user_key)
+    return client
+
+
+def _request(world: World, user_key: str, url: str, method: str = "get"):
+    client = world.client(user_key)
+    headers = {"HTTP_ACCEPT": "application/json"} if url.startswith("/api/") else {}
+    return getattr(client, method)(url, **headers)
+
+
+DETAIL_CASES = [(name, case) for name, case in MATRIX.items() if isinstance(case, Detail)]
+LIST_CASES = [(name, case) for name, case in MATRIX.items() if isinstance(case, Listing)]
+
+
+@pytest.mark.parametrize(("name", "case"), DETAIL_CASES, ids=[name for name, _ in DETAIL_CASES])
+def test_detail_route_answers_404_outside_the_scope(world, name, case: Detail):
+    url = case.url(world)
+    for user_key in case.outsiders:
+        response = _request(world, user_key, url, case.method)
+        assert response.status_code == 404, f"{name}: {user_key} got {response.status_code} on {url}"
+    for user_key in case.forbidden:
+        response = _request(world, user_key, url, case.method)
+        assert response.status_code == 403, f"{name}: {user_key} got {response.status_code} on {url}"
+    # Insiders last: a POST insider may change the object (e.g. deactivate it).
+    for user_key in case.insiders:
+        response = _request(world, user_key, url, case.method)
+        assert response.status_code in case.insider_status, (
+            f"{name}: insider {user_key} got {response.status_code} on {url}"
+        )
+
+
+@pytest.mark.parametrize(("name", "case"), LIST_CASES, ids=[name for name, _ in LIST_CASES])
+def test_list_route_never_shows_foreign_objects(world, name, case: Listing):
+    marker = case.marker(world)
+    for user_key in case.insiders:
+        response = _request(world, user_key, case.url)
+        assert response.status_code == 200, f"{name}: insider {user_key} got {response.status_code}"
+        assert marker in response.content.decode(), f"{name}: insider {user_key} does not see {marker!r}"
+    for user_key in case.outsiders:
+        response = _request(world, user_key, case.url)
+        assert marker not in response.content.decode(), f"{name}: {user_key} sees foreign {marker!r}"
+
+
+def test_missing_and_foreign_objects_answer_alike(world):
+    """A foreign id and a non-existent id give the same status and body (no existence oracle)."""
+    client = world.client("admin_b")
+    foreign = client.get(_api(f"gemeenten/{world.municipalities['a1'].pk}"))
+    missing = client.get(_api("gemeenten/987654"))
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json()
+
+
+def test_tenant_switch_refuses_a_tenant_the_user_has_no_role_in(world):
+    client = world.client("admin_a")
+    response = client.post("/regio/wisselen", {"tenant": world.tenants["b"].pk})
+    assert response.status_code == 404
+    home = client.get("/")
+    assert world.tenants["a"].name in home.content.decode()
