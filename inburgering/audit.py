@@ -16,6 +16,10 @@ _current_actor: contextvars.ContextVar = contextvars.ContextVar("audit_actor", d
 
 @contextmanager
 def acting_as(user) -> Iterator[None]:
+    """Attribute changes in this block to ``user``; ``None`` keeps the outer actor (e.g. a task's)."""
+    if user is None:
+        yield
+        return
     token = _current_actor.set(user)
     try:
         yield
