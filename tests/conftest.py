@@ -74,7 +74,10 @@ def world(db) -> World:
         for number in (1, 2):
             user = UserFactory(username=f"case_{key}{number}")
             MembershipFactory(
-                user=user, role=Role.CASE_MANAGER, tenant=tenant, municipality=w.municipalities[f"{key}{number}"]
+                user=user,
+                role=Role.CASE_MANAGER,
+                tenant=tenant,
+                municipality=w.municipalities[f"{key}{number}"],
             )
             w.users[f"case_{key}{number}"] = user
     for provider_key, provider in w.providers.items():
@@ -98,5 +101,3 @@ def tenant_scope(world):
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
-
-

@@ -203,7 +203,5 @@ def test_dockerfile_runs_as_an_unprivileged_user():
     user = users[-1].split(":")[0]
     assert user not in {"root", "0"}, f"the final USER is {users[-1]!r}"
     if not user.isdigit():
-        created = any(
-            Path(words[0]).name in {"useradd", "adduser"} and user in words for words in run_commands()
-        )
+        created = any(Path(words[0]).name in {"useradd", "adduser"} and user in words for words in run_commands())
         assert created, f"USER {user} is never created with useradd/adduser"

@@ -44,14 +44,24 @@ def _invalid_params(detail, prefix: str = "") -> list[dict]:
     elif isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
             for item in detail:
-                params.append({"name": prefix or "nonFieldErrors", "code": getattr(item, "code", "invalid"),
-                               "reason": str(item)})
+                params.append(
+                    {
+                        "name": prefix or "nonFieldErrors",
+                        "code": getattr(item, "code", "invalid"),
+                        "reason": str(item),
+                    }
+                )
         else:
             for index, item in enumerate(detail):
                 params.extend(_invalid_params(item, f"{prefix}.{index}"))
     else:
-        params.append({"name": prefix or "nonFieldErrors", "code": getattr(detail, "code", "invalid"),
-                       "reason": str(detail)})
+        params.append(
+            {
+                "name": prefix or "nonFieldErrors",
+                "code": getattr(detail, "code", "invalid"),
+                "reason": str(detail),
+            }
+        )
     return params
 
 

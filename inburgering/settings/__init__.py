@@ -111,6 +111,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"].update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+    # A file, not memory, so a real Celery worker started by a test can share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-inburgering.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

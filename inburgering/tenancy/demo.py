@@ -16,8 +16,13 @@ REGIONS = {
     "rijk-van-nijmegen": (
         "Rijk van Nijmegen",
         [
-            ("Nijmegen", "GM0268"), ("Wijchen", "GM0296"), ("Beuningen", "GM0209"), ("Berg en Dal", "GM1945"),
-            ("Druten", "GM0225"), ("Heumen", "GM0252"), ("Mook en Middelaar", "GM0944"),
+            ("Nijmegen", "GM0268"),
+            ("Wijchen", "GM0296"),
+            ("Beuningen", "GM0209"),
+            ("Berg en Dal", "GM1945"),
+            ("Druten", "GM0225"),
+            ("Heumen", "GM0252"),
+            ("Mook en Middelaar", "GM0944"),
         ],
     ),
     "ijmond": ("IJmond", [("Velsen", "GM0453"), ("Beverwijk", "GM0375"), ("Heemskerk", "GM0396")]),
@@ -44,8 +49,11 @@ ROLE_LOGINS = [
 ]
 
 FIRST_NAMES = {
-    "beheerder": ("Sanne", "de Vries"), "contractmanager": ("Mohamed", "Bakker"), "verzuim": ("Lotte", "Jansen"),
-    "klantmanager": ("Ayşe", "Visser"), "beleid": ("Pieter", "Smit"),
+    "beheerder": ("Sanne", "de Vries"),
+    "contractmanager": ("Mohamed", "Bakker"),
+    "verzuim": ("Lotte", "Jansen"),
+    "klantmanager": ("Ayşe", "Visser"),
+    "beleid": ("Pieter", "Smit"),
 }
 
 
@@ -59,7 +67,11 @@ class DemoLogin:
 def _user(username: str, first_name: str, last_name: str, *, superuser: bool = False) -> User:
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@demo.inburgering.nl"},
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": f"{username}@demo.inburgering.nl",
+        },
     )
     if created or not user.check_password(DEMO_PASSWORD):
         user.set_password(DEMO_PASSWORD)
@@ -112,7 +124,9 @@ def seed_demo() -> list[DemoLogin]:
         both = _user("regio.contractmanager", "Fatima", "El Amrani")
         for tenant in tenants.values():
             _membership(both, Role.CONTRACT_MANAGER, tenant=tenant)
-        logins.append(DemoLogin(both.username, Role.CONTRACT_MANAGER.label, " en ".join(t.name for t in tenants.values())))
+        logins.append(
+            DemoLogin(both.username, Role.CONTRACT_MANAGER.label, " en ".join(t.name for t in tenants.values()))
+        )
         operator = _user("platformbeheer", "Platform", "Beheer", superuser=True)
         logins.append(DemoLogin(operator.username, "Platformbeheerder (Django-admin)", "/admin/"))
     return logins

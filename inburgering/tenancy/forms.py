@@ -2,27 +2,34 @@ from __future__ import annotations
 
 from django import forms
 
-from inburgering.tenancy.models import Municipality, Role, TENANT_ROLES, cbs_code_validator, kvk_validator
+from inburgering.tenancy.models import TENANT_ROLES, Municipality, Role, cbs_code_validator, kvk_validator
+
+
+class UpperCaseCharField(forms.CharField):
+    """Normalises before validating, so "gm0268" is accepted as GM0268."""
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
 
 
 class MunicipalityForm(forms.Form):
     name = forms.CharField(label="Naam", max_length=200)
-    cbs_code = forms.CharField(
+    cbs_code = UpperCaseCharField(
         label="CBS-code", max_length=6, validators=[cbs_code_validator], help_text="Bijvoorbeeld GM0268."
     )
-
-    def clean_cbs_code(self):
-        return self.cleaned_data["cbs_code"].strip().upper()
 
 
 class ProviderLinkForm(forms.Form):
     kvk_number = forms.CharField(label="KvK-nummer", max_length=8, validators=[kvk_validator])
     name = forms.CharField(
-        label="Naam", max_length=200, required=False,
+        label="Naam",
+        max_length=200,
+        required=False,
         help_text="Alleen nodig als de taalaanbieder nog niet bekend is.",
     )
     has_quality_mark = forms.BooleanField(
-        label="Heeft het keurmerk Blik op Werk", required=False,
+        label="Heeft het keurmerk Blik op Werk",
+        required=False,
         help_text="Alleen voor een nieuwe taalaanbieder; het keurmerk is nodig voor afschalen.",
     )
 
@@ -30,7 +37,9 @@ class ProviderLinkForm(forms.Form):
 class RoleFields(forms.Form):
     role = forms.ChoiceField(label="Rol", choices=[(role.value, role.label) for role in TENANT_ROLES])
     municipality = forms.ModelChoiceField(
-        label="Gemeente", queryset=Municipality.unscoped.none(), required=False,
+        label="Gemeente",
+        queryset=Municipality.unscoped.none(),
+        required=False,
         help_text="Alleen voor een klantmanager: de gemeente waarvan hij of zij de inburgeraars ziet.",
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from inburgering.api.authentication import authenticate_api_token
 from inburgering.audit import acting_as
 from inburgering.tenancy.context import SESSION_ACTIVE_TENANT, TenancyContext, build_context
@@ -21,12 +20,11 @@ class TenantScopeMiddleware:
                 request.user = token_user
                 request.api_token_user = token_user
 
-        if request.path.startswith("/admin/"):
-            # Platform operators only (superusers): scoping is explicitly off there.
-            if request.user.is_authenticated and request.user.is_superuser:
-                with scopes_disabled(), acting_as(request.user):
-                    request.tenancy = TenancyContext(user=request.user)
-                    return self.get_response(request)
+        # Django admin is for platform operators (superusers) only: scoping is explicitly off there.
+        if request.path.startswith("/admin/") and request.user.is_authenticated and request.user.is_superuser:
+            with scopes_disabled(), acting_as(request.user):
+                request.tenancy = TenancyContext(user=request.user)
+                return self.get_response(request)
 
         if request.user.is_authenticated:
             context = build_context(
@@ -39,5 +37,3 @@ class TenantScopeMiddleware:
         request.tenancy = context
         with scope(context.grants):
             return self.get_response(request)
-
-

@@ -135,7 +135,12 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("rol", max_length=32, choices=Role.choices)
     tenant = models.ForeignKey(
-        Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships", verbose_name="regio"
+        Tenant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name="regio",
     )
     provider = models.ForeignKey(
         Provider,
@@ -165,8 +170,18 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_target_matches_role",
                 condition=(
-                    Q(role="provider_staff", provider__isnull=False, tenant__isnull=True, municipality__isnull=True)
-                    | Q(role="case_manager", tenant__isnull=False, provider__isnull=True, municipality__isnull=False)
+                    Q(
+                        role="provider_staff",
+                        provider__isnull=False,
+                        tenant__isnull=True,
+                        municipality__isnull=True,
+                    )
+                    | Q(
+                        role="case_manager",
+                        tenant__isnull=False,
+                        provider__isnull=True,
+                        municipality__isnull=False,
+                    )
                     | (
                         ~Q(role__in=["provider_staff", "case_manager"])
                         & Q(tenant__isnull=False, provider__isnull=True, municipality__isnull=True)

@@ -114,13 +114,13 @@ class TenantOwned(models.Model):
 
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name="regio")
 
-    objects = ScopedManager()
-    # Explicitly unscoped access, for scope bootstrapping and platform operators; grep-able.
-    unscoped = models.Manager()
-
     scope_tenant_lookup = "tenant_id"
     scope_provider_lookup: str | None = None
     scope_municipality_lookup: str | None = None
+
+    objects = ScopedManager()
+    # Explicitly unscoped access, for scope bootstrapping and platform operators; grep-able.
+    unscoped = models.Manager()  # noqa: DJ012 (a second manager, not a field)
 
     class Meta:
         abstract = True

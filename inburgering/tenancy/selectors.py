@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from inburgering.tenancy.models import Membership, Municipality, Provider, RegionProvider, Tenant, WorkerHeartbeat
+from inburgering.tenancy.models import (
+    Membership,
+    Municipality,
+    Provider,
+    RegionProvider,
+    Tenant,
+    WorkerHeartbeat,
+)
 from inburgering.tenancy.scoping import current_scope
 
 

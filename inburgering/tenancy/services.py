@@ -157,8 +157,12 @@ def user_invite(
     invite_path = None
     with acting_as(actor):
         if user is None:
-            user = User(username=username, email=email.strip(), first_name=first_name.strip(),
-                        last_name=last_name.strip())
+            user = User(
+                username=username,
+                email=email.strip(),
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+            )
             user.set_unusable_password()
             user.full_clean(exclude=["password"])
             user.save()
@@ -173,8 +177,15 @@ def set_password_path(user: User) -> str:
 
 
 @transaction.atomic
-def user_create_with_password(*, actor: User | None, username: str, password: str, email: str = "",
-                              first_name: str = "", last_name: str = "") -> User:
+def user_create_with_password(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     user.set_password(password)
     with acting_as(actor):

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_GET, require_POST
 from inburgering.api.exceptions import problem_response
 from inburgering.tenancy import selectors, services
 from inburgering.tenancy.context import SESSION_ACTIVE_TENANT
-from inburgering.tenancy.forms import InviteForm, MunicipalityForm, ProviderLinkForm, RoleFields, TenantSwitchForm
+from inburgering.tenancy.forms import (
+    InviteForm,
+    MunicipalityForm,
+    ProviderLinkForm,
+    RoleFields,
+    TenantSwitchForm,
+)
 from inburgering.tenancy.models import Municipality, RegionProvider, Role
 from inburgering.tenancy.permissions import require_role, tenant_admin_required
 
@@ -32,7 +38,9 @@ class LoginView(auth_views.LoginView):
 
 def lockout_response(request, credentials=None, *args, **kwargs):
     """django-axes lockout: problem+json for the API, a Dutch page for the browser."""
-    message = "Te veel mislukte inlogpogingen. Probeer het over een kwartier opnieuw of neem contact op met uw beheerder."
+    message = (
+        "Te veel mislukte inlogpogingen. Probeer het over een kwartier opnieuw of neem contact op met uw beheerder."
+    )
     if request.path.startswith("/api/"):
         return problem_response(429, message)
     return HttpResponse(render_to_string("registration/locked_out.html", {"message": message}, request), status=429)
@@ -79,6 +87,7 @@ def tenant_switch(request):
 
 # --- Municipalities -------------------------------------------------------------------------------
 
+
 @tenant_admin_required
 def municipality_list(request):
     municipalities = Municipality.objects.filter(tenant=request.tenancy.active_tenant).order_by("name")
@@ -98,8 +107,11 @@ def municipality_create(request):
         else:
             messages.success(request, f"Gemeente {municipality.name} is toegevoegd.")
             return redirect("municipality_list")
-    return render(request, "tenancy/form.html", {"form": form, "title": "Gemeente toevoegen",
-                                                 "back_url": "municipality_list"})
+    return render(
+        request,
+        "tenancy/form.html",
+        {"form": form, "title": "Gemeente toevoegen", "back_url": "municipality_list"},
+    )
 
 
 @login_required
@@ -118,11 +130,20 @@ def municipality_update(request, pk: int):
             messages.success(request, f"Gemeente {municipality.name} is bijgewerkt.")
             return redirect("municipality_list")
     history = municipality.history.select_related("history_user").order_by("-history_date")[:20]
-    return render(request, "tenancy/form.html", {"form": form, "title": f"Gemeente {municipality.name} bewerken",
-                                                 "back_url": "municipality_list", "history": history})
+    return render(
+        request,
+        "tenancy/form.html",
+        {
+            "form": form,
+            "title": f"Gemeente {municipality.name} bewerken",
+            "back_url": "municipality_list",
+            "history": history,
+        },
+    )
 
 
 # --- Providers in the region ----------------------------------------------------------------------
+
 
 @tenant_admin_required
 def provider_list(request):
@@ -143,8 +164,11 @@ def provider_link(request):
         else:
             messages.success(request, f"{link.provider.name} werkt nu in deze regio.")
             return redirect("provider_list")
-    return render(request, "tenancy/form.html", {"form": form, "title": "Taalaanbieder toevoegen aan de regio",
-                                                 "back_url": "provider_list"})
+    return render(
+        request,
+        "tenancy/form.html",
+        {"form": form, "title": "Taalaanbieder toevoegen aan de regio", "back_url": "provider_list"},
+    )
 
 
 @login_required
@@ -158,6 +182,7 @@ def provider_unlink(request, pk: int):
 
 
 # --- Users and memberships ------------------------------------------------------------------------
+
 
 @tenant_admin_required
 def user_list(request):
@@ -175,19 +200,29 @@ def user_invite(request):
         except ValidationError as error:
             _apply_validation_error(form, error)
         else:
-            return render(request, "tenancy/invited.html", {
-                "invited": user, "membership": membership,
-                "invite_url": request.build_absolute_uri(invite_path) if invite_path else None,
-            })
-    return render(request, "tenancy/form.html", {"form": form, "title": "Gebruiker uitnodigen", "back_url": "user_list"})
+            return render(
+                request,
+                "tenancy/invited.html",
+                {
+                    "invited": user,
+                    "membership": membership,
+                    "invite_url": request.build_absolute_uri(invite_path) if invite_path else None,
+                },
+            )
+    return render(
+        request, "tenancy/form.html", {"form": form, "title": "Gebruiker uitnodigen", "back_url": "user_list"}
+    )
 
 
 @tenant_admin_required
 def membership_edit(request, pk: int):
     tenant = request.tenancy.active_tenant
     membership = selectors.membership_of_tenant_or_404(tenant=tenant, pk=pk)
-    form = RoleFields(request.POST or None, tenant=tenant,
-                      initial={"role": membership.role, "municipality": membership.municipality})
+    form = RoleFields(
+        request.POST or None,
+        tenant=tenant,
+        initial={"role": membership.role, "municipality": membership.municipality},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_change_role(actor=request.user, membership=membership, **form.cleaned_data)
@@ -196,10 +231,16 @@ def membership_edit(request, pk: int):
         else:
             messages.success(request, f"De rol van {membership.user} is gewijzigd.")
             return redirect("user_list")
-    return render(request, "tenancy/form.html", {
-        "form": form, "title": f"Rol van {membership.user} wijzigen", "back_url": "user_list",
-        "history": membership.history.select_related("history_user").order_by("-history_date")[:20],
-    })
+    return render(
+        request,
+        "tenancy/form.html",
+        {
+            "form": form,
+            "title": f"Rol van {membership.user} wijzigen",
+            "back_url": "user_list",
+            "history": membership.history.select_related("history_user").order_by("-history_date")[:20],
+        },
+    )
 
 
 @tenant_admin_required
@@ -213,4 +254,3 @@ def membership_toggle(request, pk: int):
     state = "weer actief" if membership.is_active else "gedeactiveerd"
     messages.success(request, f"De rol {membership.get_role_display()} van {membership.user} is {state}.")
     return redirect("user_list")
-

@@ -25,8 +25,7 @@ def assert_no_serious_axe_violations(page, what: str) -> None:
     report = "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']} [{v.get('helpUrl', '')}]\n"
         + "\n".join(
-            f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}"
-            for node in v["nodes"]
+            f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}" for node in v["nodes"]
         )
         for v in blocking
     )

@@ -48,7 +48,9 @@ def test_anonymous_user_is_sent_to_the_login_page(db):
 def test_token_for_username_and_password_authenticates_the_api(world, password):
     client = Client()
     response = client.post(
-        "/api/v1/auth/token", {"username": "staff_shared", "password": password}, content_type="application/json"
+        "/api/v1/auth/token",
+        {"username": "staff_shared", "password": password},
+        content_type="application/json",
     )
     assert response.status_code == 200
     token = response.json()["token"]
@@ -60,7 +62,9 @@ def test_token_for_username_and_password_authenticates_the_api(world, password):
 def test_token_request_with_wrong_password_is_a_problem_without_user_enumeration(world):
     client = Client()
     wrong = client.post("/api/v1/auth/token", {"username": "staff_a", "password": "x"}, content_type="application/json")
-    unknown = client.post("/api/v1/auth/token", {"username": "niemand", "password": "x"}, content_type="application/json")
+    unknown = client.post(
+        "/api/v1/auth/token", {"username": "niemand", "password": "x"}, content_type="application/json"
+    )
     assert wrong.status_code == unknown.status_code == 400
     assert wrong.json() == unknown.json()
     assert wrong["Content-Type"] == "application/problem+json"

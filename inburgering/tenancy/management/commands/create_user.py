@@ -33,15 +33,21 @@ class Command(BaseCommand):
             if user is None:
                 password = sys.stdin.readline().rstrip("\n")
                 if not password:
-                    raise CommandError("Geef het wachtwoord op standaardinvoer, bijvoorbeeld: echo '…' | manage.py create_user …")
+                    raise CommandError(
+                        "Geef het wachtwoord op standaardinvoer, bijvoorbeeld: echo '…' | manage.py create_user …"
+                    )
                 candidate = User(username=username, email=options["email"])
                 try:
                     validate_password(password, candidate)
                 except ValidationError as error:
                     raise CommandError("Wachtwoord afgekeurd: " + " ".join(error.messages)) from error
                 user = user_create_with_password(
-                    actor=None, username=username, password=password, email=options["email"],
-                    first_name=options["first_name"], last_name=options["last_name"],
+                    actor=None,
+                    username=username,
+                    password=password,
+                    email=options["email"],
+                    first_name=options["first_name"],
+                    last_name=options["last_name"],
                 )
                 self.stdout.write(f"Gebruiker {username} aangemaakt.")
             else:
