@@ -1,0 +1,80 @@
+"""Benchmark: latency of scoped list endpoints with many tenants in the database.
+
+Builds N regions (each with municipalities, providers and users) in a throwaway SQLite or the
+DATABASE_URL database, then times GET /api/v1/gemeenten and GET / for one tenant's users. Prints
+median and p95 per endpoint. Not part of the test run; figures go into README.md.
+
+    .venv/bin/python bench/scoped_api.py --tenants 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tenants", type=int, default=200)
+    parser.add_argument("--municipalities", type=int, default=10, help="per tenant")
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+
+    if not os.environ.get("DATABASE_URL"):
+        scratch = tempfile.mkdtemp(prefix="bench-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
+        os.environ["VAR_DIR"] = scratch
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inburgering.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    from inburgering.tenancy.models import Membership, Municipality, Provider, RegionProvider, Role, Tenant, User
+
+    started = time.perf_counter()
+    users = []
+    for t in range(args.tenants):
+        tenant = Tenant.objects.create(name=f"Regio {t}", slug=f"regio-{t}")
+        Municipality.unscoped.bulk_create(
+            Municipality(tenant=tenant, name=f"Gemeente {t}-{m}", cbs_code=f"GM{m:04d}")
+            for m in range(args.municipalities)
+        )
+        provider = Provider.objects.create(name=f"Taalschool {t}", kvk_number=f"{20000000 + t}")
+        RegionProvider.unscoped.create(tenant=tenant, provider=provider)
+        user = User.objects.create(username=f"beheer{t}")
+        Membership.objects.create(user=user, tenant=tenant, role=Role.TENANT_ADMIN)
+        users.append(user)
+    print(f"data: {args.tenants} regio's x {args.municipalities} gemeenten in {time.perf_counter() - started:.1f} s "
+          f"({connection.vendor})")
+
+    client = Client()
+    client.force_login(users[len(users) // 2])
+    for url in ("/api/v1/gemeenten", "/beheer/gemeenten", "/"):
+        client.get(url)
+        timings = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, response.status_code
+        timings.sort()
+        p95 = timings[int(len(timings) * 0.95) - 1]
+        print(f"{url:<22} mediaan {statistics.median(timings):6.1f} ms   p95 {p95:6.1f} ms   ({args.repeat}x)")
+
+
+if __name__ == "__main__":
+    main()
