@@ -58,8 +58,10 @@ def main() -> None:
         user = User.objects.create(username=f"beheer{t}")
         Membership.objects.create(user=user, tenant=tenant, role=Role.TENANT_ADMIN)
         users.append(user)
-    print(f"data: {args.tenants} regio's x {args.municipalities} gemeenten in {time.perf_counter() - started:.1f} s "
-          f"({connection.vendor})")
+    print(
+        f"data: {args.tenants} regio's x {args.municipalities} gemeenten in {time.perf_counter() - started:.1f} s "
+        f"({connection.vendor})"
+    )
 
     client = Client()
     client.force_login(users[len(users) // 2])

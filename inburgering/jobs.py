@@ -51,5 +51,6 @@ def run_daily_jobs(*, as_of: date, only: list[str] | None = None) -> list[JobOut
                 summary = job(tenant=tenant, as_of=as_of)
                 logger.info("daily job %s for %s as of %s: %s", name, tenant.slug, as_of, summary)
                 outcomes.append(JobOutcome(tenant=tenant.slug, job=name, summary=summary))
-    worker_heartbeat_record(name="dagelijkse-taken", detail=f"peildatum {as_of:%d-%m-%Y}, {len(jobs)} taken")
+    names = ", ".join(jobs) or "nog geen dagelijkse taken geregistreerd"
+    worker_heartbeat_record(name="dagelijkse-taken", detail=f"peildatum {as_of:%d-%m-%Y}: {names}")
     return outcomes

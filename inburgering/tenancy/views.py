@@ -167,7 +167,12 @@ def provider_link(request):
     return render(
         request,
         "tenancy/form.html",
-        {"form": form, "title": "Taalaanbieder toevoegen aan de regio", "back_url": "provider_list"},
+        {
+            "form": form,
+            "title": "Taalaanbieder toevoegen aan de regio",
+            "submit_label": "Toevoegen",
+            "back_url": "provider_list",
+        },
     )
 
 
@@ -210,7 +215,9 @@ def user_invite(request):
                 },
             )
     return render(
-        request, "tenancy/form.html", {"form": form, "title": "Gebruiker uitnodigen", "back_url": "user_list"}
+        request,
+        "tenancy/form.html",
+        {"form": form, "title": "Gebruiker uitnodigen", "back_url": "user_list", "submit_label": "Uitnodigen"},
     )
 
 
