@@ -11,6 +11,9 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.utils.text import format_lazy
+from simple_history.models import HistoricalRecords
+
 _current_actor: contextvars.ContextVar = contextvars.ContextVar("audit_actor", default=None)
 
 
@@ -41,8 +44,19 @@ def history_user(instance, request, **kwargs):
     return None
 
 
-def audited_history(**kwargs):
-    """HistoricalRecords configured for this project (one place to change it)."""
-    from simple_history.models import HistoricalRecords
+class LazyNamedHistoricalRecords(HistoricalRecords):
+    """simple-history renders a historical model's name once, at import, in the language active
+    then; keeping it lazy keeps translations correct and migrations independent of the language."""
 
-    return HistoricalRecords(get_user=history_user, **kwargs)
+    def get_meta_options(self, model):
+        meta = super().get_meta_options(model)
+        if not self.user_set_verbose_name:
+            meta["verbose_name"] = format_lazy("historical {}", model._meta.verbose_name)
+        if not self.user_set_verbose_name_plural:
+            meta["verbose_name_plural"] = format_lazy("historical {}", model._meta.verbose_name_plural)
+        return meta
+
+
+def audited_history(**kwargs) -> HistoricalRecords:
+    """HistoricalRecords configured for this project (one place to change it)."""
+    return LazyNamedHistoricalRecords(get_user=history_user, **kwargs)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from inburgering.tenancy.scoping import Grant, scope
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ def run_daily_jobs(*, as_of: date, only: list[str] | None = None) -> list[JobOut
                 summary = job(tenant=tenant, as_of=as_of)
                 logger.info("daily job %s for %s as of %s: %s", name, tenant.slug, as_of, summary)
                 outcomes.append(JobOutcome(tenant=tenant.slug, job=name, summary=summary))
-    names = ", ".join(jobs) or "nog geen dagelijkse taken geregistreerd"
-    worker_heartbeat_record(name="dagelijkse-taken", detail=f"peildatum {as_of:%d-%m-%Y}: {names}")
+    names = ", ".join(jobs) or _("no daily jobs registered yet")
+    detail = _("as of %(date)s: %(jobs)s") % {"date": f"{as_of:%d-%m-%Y}", "jobs": names}
+    worker_heartbeat_record(name="dagelijkse-taken", detail=detail)
     return outcomes

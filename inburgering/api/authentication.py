@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
@@ -16,7 +17,7 @@ class ScopedTokenAuthentication(TokenAuthentication):
         # A Token header that the middleware could not resolve is invalid.
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header.startswith(self.keyword + " "):
-            raise exceptions.AuthenticationFailed("Ongeldig of verlopen token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         return None
 
 

@@ -1,31 +1,33 @@
-"""Errors as ``application/problem+json`` (RFC 9457), in Dutch, with every invalid field at once."""
+"""Errors as ``application/problem+json`` (RFC 9457), translated, with every invalid field at once."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 TITLES = {
-    400: "Ongeldige invoer",
-    401: "Niet ingelogd",
-    403: "Geen toegang",
-    404: "Niet gevonden",
-    405: "Methode niet toegestaan",
-    406: "Formaat niet beschikbaar",
-    415: "Inhoudstype niet ondersteund",
-    429: "Te veel verzoeken",
-    500: "Interne fout",
+    400: _("Invalid input"),
+    401: _("Not signed in"),
+    403: _("No access"),
+    404: _("Not found"),
+    405: _("Method not allowed"),
+    406: _("Format not available"),
+    415: _("Content type not supported"),
+    429: _("Too many requests"),
+    500: _("Internal error"),
 }
 
 
 def problem(status_code: int, detail: str, *, invalid_params: list[dict] | None = None) -> dict:
     body = {
         "type": f"https://httpstatuses.io/{status_code}",
-        "title": TITLES.get(status_code, "Fout"),
+        "title": str(TITLES[status_code]) if status_code in TITLES else gettext("Error"),
         "status": status_code,
         "detail": detail,
     }
@@ -67,9 +69,9 @@ def _invalid_params(detail, prefix: str = "") -> list[dict]:
 
 def problem_exception_handler(exc, context):
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("Het gevraagde object bestaat niet of u heeft er geen toegang toe.")
+        exc = exceptions.NotFound(gettext("The requested object does not exist or you do not have access to it."))
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or "U heeft geen toegang tot deze functie.")
+        exc = exceptions.PermissionDenied(str(exc) or gettext("You do not have access to this function."))
     if not isinstance(exc, exceptions.APIException):
         return None  # a real error: let Django log it and answer 500 (see handler500)
 
@@ -81,11 +83,11 @@ def problem_exception_handler(exc, context):
 
     if isinstance(exc, exceptions.ValidationError):
         params = _invalid_params(exc.detail)
-        body = problem(status.HTTP_400_BAD_REQUEST, "Een of meer velden zijn ongeldig.", invalid_params=params)
+        body = problem(status.HTTP_400_BAD_REQUEST, gettext("One or more fields are invalid."), invalid_params=params)
     elif isinstance(exc, exceptions.ParseError):
-        body = problem(400, f"De inhoud van het verzoek is geen geldige JSON: {exc.detail}")
+        body = problem(400, gettext("The request body is not valid JSON: %(detail)s") % {"detail": exc.detail})
     elif isinstance(exc, exceptions.NotAuthenticated):
-        body = problem(exc.status_code, "Log in of stuur een token mee: 'Authorization: Token …'.")
+        body = problem(exc.status_code, gettext("Sign in or send a token: 'Authorization: Token …'."))
     else:
         body = problem(exc.status_code, str(exc.detail))
     return Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
 
 
@@ -7,4 +8,4 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_query_param = "page"
     page_size_query_param = "pageSize"
     max_page_size = 500
-    invalid_page_message = "Deze pagina bestaat niet."
+    invalid_page_message = _("This page does not exist.")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -17,12 +19,12 @@ from inburgering.tenancy.models import Municipality, Provider, Tenant
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(label="gebruikersnaam")
-    password = serializers.CharField(label="wachtwoord", trim_whitespace=False, style={"input_type": "password"})
+    username = serializers.CharField(label=_("username"))
+    password = serializers.CharField(label=_("password"), trim_whitespace=False, style={"input_type": "password"})
 
 
 class TokenView(APIView):
-    """Wissel gebruikersnaam en wachtwoord in voor een token (`Authorization: Token …`)."""
+    """Exchange username and password for a token (`Authorization: Token …`)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -31,6 +33,7 @@ class TokenView(APIView):
         request=TokenRequestSerializer,
         responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
         operation_id="auth_token_create",
+        description=_("Exchange username and password for a token (`Authorization: Token …`)."),
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
@@ -46,11 +49,11 @@ class TokenView(APIView):
         if user is None:
             # Same answer whether or not the user exists.
             return Response(
-                problem(400, "Gebruikersnaam of wachtwoord is onjuist."),
+                problem(400, gettext("Incorrect username or password.")),
                 status=status.HTTP_400_BAD_REQUEST,
                 content_type=PROBLEM_CONTENT_TYPE,
             )
-        token, _ = Token.objects.get_or_create(user=user)
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
@@ -83,8 +86,9 @@ class ProviderSerializer(serializers.ModelSerializer):
         fields = ["id", "naam", "kvkNummer", "keurmerkBlikOpWerk"]
 
 
+@extend_schema_view(get=extend_schema(description=_("The regions you work in.")))
 class RegionList(generics.ListAPIView):
-    """De regio's waarin u werkt."""
+    """The regions the caller works in."""
 
     serializer_class = RegionSerializer
 
@@ -101,8 +105,13 @@ class RegionDetail(generics.RetrieveAPIView):
         return selectors.tenants_in_scope()
 
 
+@extend_schema_view(
+    get=extend_schema(
+        description=_("The municipalities in your regions (a case manager sees only their own municipality).")
+    )
+)
 class MunicipalityList(generics.ListAPIView):
-    """De gemeenten in uw regio's (een klantmanager ziet alleen de eigen gemeente)."""
+    """The municipalities in the caller's regions (a case manager sees only their own)."""
 
     serializer_class = MunicipalitySerializer
 
@@ -121,8 +130,9 @@ class MunicipalityDetail(generics.RetrieveAPIView):
         return selectors.municipalities_in_scope()
 
 
+@extend_schema_view(get=extend_schema(description=_("The language providers that work in your regions.")))
 class ProviderList(generics.ListAPIView):
-    """De taalaanbieders die in uw regio's werken."""
+    """The language providers working in the caller's regions."""
 
     serializer_class = ProviderSerializer
 

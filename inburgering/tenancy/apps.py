@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TenancyConfig(AppConfig):
     name = "inburgering.tenancy"
     label = "tenancy"
-    verbose_name = "Regio's en toegang"
+    verbose_name = _("Regions and access")

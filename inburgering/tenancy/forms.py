@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from inburgering.tenancy.models import TENANT_ROLES, Municipality, Role, cbs_code_validator, kvk_validator
 
@@ -13,34 +15,34 @@ class UpperCaseCharField(forms.CharField):
 
 
 class MunicipalityForm(forms.Form):
-    name = forms.CharField(label="Naam", max_length=200)
+    name = forms.CharField(label=_("Name"), max_length=200)
     cbs_code = UpperCaseCharField(
-        label="CBS-code", max_length=6, validators=[cbs_code_validator], help_text="Bijvoorbeeld GM0268."
+        label=_("CBS code"), max_length=6, validators=[cbs_code_validator], help_text=_("For example GM0268.")
     )
 
 
 class ProviderLinkForm(forms.Form):
-    kvk_number = forms.CharField(label="KvK-nummer", max_length=8, validators=[kvk_validator])
+    kvk_number = forms.CharField(label=_("KvK number"), max_length=8, validators=[kvk_validator])
     name = forms.CharField(
-        label="Naam",
+        label=_("Name"),
         max_length=200,
         required=False,
-        help_text="Alleen nodig als de taalaanbieder nog niet bekend is.",
+        help_text=_("Only needed if the language provider is not known yet."),
     )
     has_quality_mark = forms.BooleanField(
-        label="Heeft het keurmerk Blik op Werk",
+        label=_("Has the Blik op Werk quality mark"),
         required=False,
-        help_text="Alleen voor een nieuwe taalaanbieder; het keurmerk is nodig voor afschalen.",
+        help_text=_("Only for a new language provider; the quality mark is needed for downscaling."),
     )
 
 
 class RoleFields(forms.Form):
-    role = forms.ChoiceField(label="Rol", choices=[(role.value, role.label) for role in TENANT_ROLES])
+    role = forms.ChoiceField(label=_("Role"), choices=[(role.value, role.label) for role in TENANT_ROLES])
     municipality = forms.ModelChoiceField(
-        label="Gemeente",
+        label=_("Municipality"),
         queryset=Municipality.unscoped.none(),
         required=False,
-        help_text="Alleen voor een klantmanager: de gemeente waarvan hij of zij de inburgeraars ziet.",
+        help_text=_("Only for a case manager: the municipality whose learners they see."),
     )
 
     def __init__(self, *args, tenant, **kwargs):
@@ -51,17 +53,19 @@ class RoleFields(forms.Form):
         cleaned = super().clean()
         role, municipality = cleaned.get("role"), cleaned.get("municipality")
         if role == Role.CASE_MANAGER and municipality is None:
-            self.add_error("municipality", "Een klantmanager hoort bij één gemeente: kies de gemeente.")
+            self.add_error(
+                "municipality", gettext("A case manager belongs to one municipality: choose the municipality.")
+            )
         if role and role != Role.CASE_MANAGER and municipality is not None:
-            self.add_error("municipality", "Alleen een klantmanager is aan één gemeente gebonden.")
+            self.add_error("municipality", gettext("Only a case manager is tied to one municipality."))
         return cleaned
 
 
 class InviteForm(RoleFields):
-    username = forms.CharField(label="Gebruikersnaam", max_length=150)
-    first_name = forms.CharField(label="Voornaam", max_length=150)
-    last_name = forms.CharField(label="Achternaam", max_length=150)
-    email = forms.EmailField(label="E-mailadres")
+    username = forms.CharField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("Email address"))
 
     field_order = ["username", "first_name", "last_name", "email", "role", "municipality"]
 

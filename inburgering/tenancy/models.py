@@ -7,22 +7,24 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from inburgering.audit import audited_history
 from inburgering.tenancy.scoping import EVERY_ROW, TenantOwned
 
 cbs_code_validator = RegexValidator(
-    r"^GM\d{4}$", "Een CBS-gemeentecode is 'GM' gevolgd door vier cijfers, bijvoorbeeld GM0268."
+    r"^GM\d{4}$", _("A CBS municipality code is 'GM' followed by four digits, for example GM0268.")
 )
-kvk_validator = RegexValidator(r"^\d{8}$", "Een KvK-nummer bestaat uit precies acht cijfers.")
+kvk_validator = RegexValidator(r"^\d{8}$", _("A KvK number consists of exactly eight digits."))
 
 
 class User(AbstractUser):
     history = audited_history(excluded_fields=["password", "last_login"])
 
     class Meta:
-        verbose_name = "gebruiker"
-        verbose_name_plural = "gebruikers"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -31,14 +33,14 @@ class User(AbstractUser):
 class Tenant(models.Model):
     """A region (samenwerkingsverband) of municipalities that buys together; the isolation unit."""
 
-    name = models.CharField("naam", max_length=200)
-    slug = models.SlugField("code", max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("code"), max_length=80, unique=True)
 
     history = audited_history()
 
     class Meta:
-        verbose_name = "regio"
-        verbose_name_plural = "regio's"
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -46,8 +48,8 @@ class Tenant(models.Model):
 
 
 class Municipality(TenantOwned):
-    name = models.CharField("naam", max_length=200)
-    cbs_code = models.CharField("CBS-code", max_length=6, validators=[cbs_code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    cbs_code = models.CharField(_("CBS code"), max_length=6, validators=[cbs_code_validator])
 
     # Municipality names are public; provider staff see those of the regions they work for.
     scope_provider_lookup = EVERY_ROW
@@ -56,8 +58,8 @@ class Municipality(TenantOwned):
     history = audited_history()
 
     class Meta:
-        verbose_name = "gemeente"
-        verbose_name_plural = "gemeenten"
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "cbs_code"], name="municipality_cbs_code_unique_per_tenant"),
@@ -71,19 +73,19 @@ class Municipality(TenantOwned):
 class Provider(models.Model):
     """A language school. Global: it works for several regions through RegionProvider links."""
 
-    name = models.CharField("naam", max_length=200)
-    kvk_number = models.CharField("KvK-nummer", max_length=8, unique=True, validators=[kvk_validator])
+    name = models.CharField(_("name"), max_length=200)
+    kvk_number = models.CharField(_("KvK number"), max_length=8, unique=True, validators=[kvk_validator])
     has_quality_mark = models.BooleanField(
-        "keurmerk Blik op Werk",
+        _("Blik op Werk quality mark"),
         default=False,
-        help_text="Nodig voor afschalen (Wet inburgering 2021; gids 1.2).",
+        help_text=_("Needed for downscaling (Wet inburgering 2021; guide 1.2)."),
     )
 
     history = audited_history()
 
     class Meta:
-        verbose_name = "taalaanbieder"
-        verbose_name_plural = "taalaanbieders"
+        verbose_name = _("language provider")
+        verbose_name_plural = _("language providers")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -94,8 +96,8 @@ class RegionProvider(TenantOwned):
     """A provider working in a region. Kept by the tenant admin; contracts need an active link."""
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="region_links")
-    is_active = models.BooleanField("actief", default=True)
-    since = models.DateField("sinds", auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    since = models.DateField(_("since"), auto_now_add=True)
 
     scope_provider_lookup = "provider_id"
     scope_municipality_lookup = EVERY_ROW
@@ -103,23 +105,23 @@ class RegionProvider(TenantOwned):
     history = audited_history()
 
     class Meta:
-        verbose_name = "taalaanbieder in de regio"
-        verbose_name_plural = "taalaanbieders in de regio"
+        verbose_name = _("language provider in the region")
+        verbose_name_plural = _("language providers in the region")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "provider"], name="region_provider_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider} in {self.tenant}"
+        return gettext("%(provider)s in %(region)s") % {"provider": self.provider, "region": self.tenant}
 
 
 class Role(models.TextChoices):
-    TENANT_ADMIN = "tenant_admin", "Beheerder regio"
-    CONTRACT_MANAGER = "contract_manager", "Contractmanager"
-    ABSENCE_COORDINATOR = "absence_coordinator", "Verzuimcoördinator"
-    CASE_MANAGER = "case_manager", "Klantmanager"
-    POLICY_VIEWER = "policy_viewer", "Beleidsmedewerker"
-    PROVIDER_STAFF = "provider_staff", "Medewerker taalaanbieder"
+    TENANT_ADMIN = "tenant_admin", _("Tenant admin")
+    CONTRACT_MANAGER = "contract_manager", _("Contract manager")
+    ABSENCE_COORDINATOR = "absence_coordinator", _("Absence coordinator")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    POLICY_VIEWER = "policy_viewer", _("Policy officer")
+    PROVIDER_STAFF = "provider_staff", _("Language provider staff")
 
 
 TENANT_ROLES = [role for role in Role if role != Role.PROVIDER_STAFF]
@@ -133,14 +135,14 @@ class Membership(models.Model):
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField("rol", max_length=32, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     tenant = models.ForeignKey(
         Tenant,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="memberships",
-        verbose_name="regio",
+        verbose_name=_("region"),
     )
     provider = models.ForeignKey(
         Provider,
@@ -148,7 +150,7 @@ class Membership(models.Model):
         null=True,
         blank=True,
         related_name="memberships",
-        verbose_name="taalaanbieder",
+        verbose_name=_("language provider"),
     )
     municipality = models.ForeignKey(
         Municipality,
@@ -156,16 +158,16 @@ class Membership(models.Model):
         null=True,
         blank=True,
         related_name="memberships",
-        verbose_name="gemeente",
+        verbose_name=_("municipality"),
     )
-    is_active = models.BooleanField("actief", default=True)
-    created_at = models.DateTimeField("aangemaakt", auto_now_add=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = audited_history()
 
     class Meta:
-        verbose_name = "lidmaatschap"
-        verbose_name_plural = "lidmaatschappen"
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.CheckConstraint(
                 name="membership_target_matches_role",
@@ -208,18 +210,20 @@ class Membership(models.Model):
         errors = {}
         if self.role == Role.PROVIDER_STAFF:
             if not self.provider_id:
-                errors["provider"] = "Een medewerker van een taalaanbieder hoort bij een taalaanbieder."
+                errors["provider"] = gettext("A language provider's staff member belongs to a language provider.")
             if self.tenant_id or self.municipality_id:
-                errors["tenant"] = "Een medewerker van een taalaanbieder krijgt toegang via de taalaanbieder."
+                errors["tenant"] = gettext(
+                    "A language provider's staff member gets access through the language provider."
+                )
         else:
             if not self.tenant_id:
-                errors["tenant"] = "Kies een regio."
+                errors["tenant"] = gettext("Choose a region.")
             if self.role == Role.CASE_MANAGER and not self.municipality_id:
-                errors["municipality"] = "Een klantmanager hoort bij één gemeente: kies de gemeente."
+                errors["municipality"] = gettext("A case manager belongs to one municipality: choose the municipality.")
             if self.role != Role.CASE_MANAGER and self.municipality_id:
-                errors["municipality"] = "Alleen een klantmanager is aan één gemeente gebonden."
+                errors["municipality"] = gettext("Only a case manager is tied to one municipality.")
             if self.municipality_id and self.tenant_id and self.municipality.tenant_id != self.tenant_id:
-                errors["municipality"] = "Deze gemeente hoort niet bij de regio."
+                errors["municipality"] = gettext("This municipality does not belong to the region.")
         if errors:
             raise ValidationError(errors)
 
@@ -232,8 +236,8 @@ class WorkerHeartbeat(models.Model):
     detail = models.CharField(max_length=255, blank=True)
 
     class Meta:
-        verbose_name = "achtergrondtaak"
-        verbose_name_plural = "achtergrondtaken"
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
 
     def __str__(self) -> str:
         return self.name

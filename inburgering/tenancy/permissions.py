@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from inburgering.tenancy.models import Role
 
@@ -17,7 +18,7 @@ def role_required(*roles: str):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not request.tenancy.has_role(*roles):
-                raise PermissionDenied("Uw rol geeft geen toegang tot deze pagina.")
+                raise PermissionDenied(_("Your role does not give access to this page."))
             return view(request, *args, **kwargs)
 
         wrapped.required_roles = roles
@@ -29,7 +30,7 @@ def role_required(*roles: str):
 def require_role(request, *roles: str) -> None:
     """For views that first look an object up (404 when invisible), then check the role (403)."""
     if not request.tenancy.has_role(*roles):
-        raise PermissionDenied("Uw rol geeft geen toegang tot deze pagina.")
+        raise PermissionDenied(_("Your role does not give access to this page."))
 
 
 tenant_admin_required = role_required(Role.TENANT_ADMIN)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 #: Declares that a dimension does not narrow a model: every row of the tenant is visible.
 EVERY_ROW = "__every_row__"
@@ -68,7 +69,7 @@ def scopes_disabled() -> Iterator[Scope]:
 def current_scope() -> Scope:
     active = _current_scope.get()
     if active is None:
-        raise ScopeError("Geen regio-scope actief: een query op regiogebonden gegevens is geweigerd.")
+        raise ScopeError(gettext("No region scope active: a query on region-bound data was refused."))
     return active
 
 
@@ -112,7 +113,9 @@ class TenantOwned(models.Model):
     to ``EVERY_ROW``, or leave them ``None`` so provider staff or case managers see nothing.
     """
 
-    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name="regio")
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=gettext_lazy("region")
+    )
 
     scope_tenant_lookup = "tenant_id"
     scope_provider_lookup: str | None = None

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from inburgering.audit import acting_as
 from inburgering.tenancy.models import (
@@ -54,7 +55,7 @@ def region_provider_link(
         provider = Provider.objects.filter(kvk_number=kvk_number).first()
         if provider is None:
             if not name.strip():
-                raise ValidationError({"name": "Deze taalaanbieder is nog onbekend: vul de naam in."})
+                raise ValidationError({"name": _("This language provider is not known yet: fill in the name.")})
             provider = Provider(name=name.strip(), kvk_number=kvk_number, has_quality_mark=has_quality_mark)
             provider.full_clean()
             provider.save()
@@ -66,7 +67,7 @@ def region_provider_link(
             link.is_active = True
             link.save()
         else:
-            raise ValidationError({"kvk_number": f"{provider.name} werkt al in deze regio."})
+            raise ValidationError({"kvk_number": _("%(name)s already works in this region.") % {"name": provider.name}})
     return link
 
 
@@ -93,7 +94,7 @@ def membership_create(
     ).first()
     if existing is not None:
         if existing.is_active:
-            raise ValidationError("Deze gebruiker heeft deze rol hier al.")
+            raise ValidationError(_("This user already has this role here."))
         existing.is_active = True
         with acting_as(actor):
             existing.save(update_fields=["is_active"])
@@ -110,7 +111,7 @@ def membership_change_role(
     *, actor: User | None, membership: Membership, role: str, municipality: Municipality | None
 ) -> Membership:
     if role == Role.PROVIDER_STAFF:
-        raise ValidationError({"role": "Medewerkers van taalaanbieders worden via de taalaanbieder toegevoegd."})
+        raise ValidationError({"role": _("Language provider staff are added through the language provider.")})
     membership.role = role
     membership.municipality = municipality if role == Role.CASE_MANAGER else None
     membership.full_clean(validate_constraints=False)
@@ -122,7 +123,7 @@ def membership_change_role(
         .exists()
     )
     if duplicate:
-        raise ValidationError("Deze gebruiker heeft deze rol hier al.")
+        raise ValidationError(_("This user already has this role here."))
     with acting_as(actor):
         membership.save()
     return membership
@@ -194,7 +195,7 @@ def user_create_with_password(
 
 
 def worker_heartbeat_record(*, name: str, detail: str = "") -> WorkerHeartbeat:
-    beat, _ = WorkerHeartbeat.objects.update_or_create(
+    beat, _created = WorkerHeartbeat.objects.update_or_create(
         name=name, defaults={"last_seen": timezone.now(), "detail": detail[:255]}
     )
     return beat

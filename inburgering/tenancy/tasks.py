@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inburgering.audit import acting_as
 from inburgering.jobs import run_daily_jobs
@@ -27,7 +28,7 @@ class TenantScopedTask(Task):
     def __call__(self, *args, **kwargs):
         tenant_id = kwargs.get("tenant_id")
         if tenant_id is None:
-            raise ScopeError(f"Taak {self.name} kreeg geen tenant_id mee.")
+            raise ScopeError(_("Task %(task)s was given no tenant_id.") % {"task": self.name})
         actor = None
         actor_id = kwargs.get("actor_id")
         if actor_id is not None:
@@ -46,4 +47,4 @@ def run_daily_jobs_task() -> int:
 
 @shared_task(ignore_result=True)
 def record_worker_heartbeat_task() -> None:
-    worker_heartbeat_record(name="worker", detail="de achtergrondverwerking draait")
+    worker_heartbeat_record(name="worker", detail=_("background processing is running"))
