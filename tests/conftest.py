@@ -29,6 +29,7 @@ class World:
     providers: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)
     users: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)  # domain objects added by later fixtures
 
     def client(self, user_key: str) -> Client:
         client = Client()

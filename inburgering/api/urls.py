@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
+from contracts import api as contracts_api
 from inburgering.tenancy import api as tenancy_api
 
 urlpatterns = [
@@ -15,4 +16,8 @@ urlpatterns = [
     path("gemeenten/<int:pk>", tenancy_api.MunicipalityDetail.as_view(), name="api_municipality_detail"),
     path("taalaanbieders", tenancy_api.ProviderList.as_view(), name="api_provider_list"),
     path("taalaanbieders/<int:pk>", tenancy_api.ProviderDetail.as_view(), name="api_provider_detail"),
+    path("contracten", contracts_api.ContractList.as_view(), name="api_contract_list"),
+    path("contracten/<int:pk>", contracts_api.ContractDetail.as_view(), name="api_contract_detail"),
+    path("contractevaluaties", contracts_api.EvaluationList.as_view(), name="api_evaluation_list"),
+    path("contractevaluaties/<int:pk>", contracts_api.EvaluationDetail.as_view(), name="api_evaluation_detail"),
 ]

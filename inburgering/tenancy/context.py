@@ -18,12 +18,18 @@ class TenancyContext:
     available_tenants: list[Tenant] = field(default_factory=list)
     active_tenant: Tenant | None = None
     roles: frozenset[str] = frozenset()
+    roles_by_tenant: dict[int, frozenset[str]] = field(default_factory=dict)
     grants: tuple[Grant, ...] = ()
     provider_ids: frozenset[int] = frozenset()
     municipality_ids: frozenset[int] = frozenset()
 
     def has_role(self, *roles: str) -> bool:
+        """A role anywhere in scope (the browser's scope is the one active region)."""
         return bool(self.roles.intersection(roles))
+
+    def has_role_in(self, tenant_id: int, *roles: str) -> bool:
+        """A role in this region: what an API write must check, the API's scope spanning regions."""
+        return bool(self.roles_by_tenant.get(tenant_id, frozenset()).intersection(roles))
 
     @property
     def is_provider_staff(self) -> bool:
@@ -70,6 +76,7 @@ def build_context(user, *, active_tenant_id: int | None = None, all_tenants: boo
         chosen = [active.pk]
     entries = [entry for tenant_id in chosen for entry in per_tenant[tenant_id]]
     context.roles = frozenset(role for role, _ in entries)
+    context.roles_by_tenant = {tenant_id: frozenset(role for role, _ in per_tenant[tenant_id]) for tenant_id in chosen}
     context.grants = tuple(dict.fromkeys(grant for _, grant in entries))
     context.provider_ids = frozenset(g.provider_id for g in context.grants if g.provider_id)
     context.municipality_ids = frozenset(g.municipality_id for g in context.grants if g.municipality_id)

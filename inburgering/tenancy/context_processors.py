@@ -1,12 +1,5 @@
+from inburgering.navigation import NAVIGATION
 from inburgering.tenancy.models import Role
-
-# The navigation per role: (label, url name, roles that see it). Later issues add their entries.
-NAVIGATION = [
-    ("Start", "home", None),
-    ("Gemeenten", "municipality_list", {Role.TENANT_ADMIN}),
-    ("Taalaanbieders", "provider_list", {Role.TENANT_ADMIN}),
-    ("Gebruikers", "user_list", {Role.TENANT_ADMIN}),
-]
 
 
 def tenancy(request):
@@ -18,5 +11,5 @@ def tenancy(request):
         for label, url_name, roles in NAVIGATION
         if roles is None or context.roles.intersection(roles)
     ]
-    role_labels = sorted(Role(role).label for role in context.roles)
+    role_labels = sorted(str(Role(role).label) for role in context.roles)
     return {"navigation": items, "tenancy": context, "role_labels": role_labels}

@@ -7,9 +7,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from inburgering.api.exceptions import problem_response
+from inburgering.forms import apply_validation_error
 from inburgering.tenancy import selectors, services
 from inburgering.tenancy.context import SESSION_ACTIVE_TENANT
 from inburgering.tenancy.forms import (
@@ -23,24 +26,14 @@ from inburgering.tenancy.models import Municipality, RegionProvider, Role
 from inburgering.tenancy.permissions import require_role, tenant_admin_required
 
 
-def _apply_validation_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
 
 def lockout_response(request, credentials=None, *args, **kwargs):
-    """django-axes lockout: problem+json for the API, a Dutch page for the browser."""
-    message = (
-        "Te veel mislukte inlogpogingen. Probeer het over een kwartier opnieuw of neem contact op met uw beheerder."
-    )
+    """django-axes lockout: problem+json for the API, a page for the browser."""
+    message = _("Too many failed sign-in attempts. Try again in fifteen minutes or contact your administrator.")
     if request.path.startswith("/api/"):
         return problem_response(429, message)
     return HttpResponse(render_to_string("registration/locked_out.html", {"message": message}, request), status=429)
@@ -65,6 +58,10 @@ def home(request):
         )
         heartbeats = selectors.worker_heartbeats()
         context.update(worker_beat=heartbeats.get("worker"), daily_beat=heartbeats.get("dagelijkse-taken"))
+    if tenancy.active_tenant is not None and tenancy.has_role(Role.CONTRACT_MANAGER):
+        from contracts.selectors import overdue_action_items
+
+        context["overdue_action_items"] = overdue_action_items(today=timezone.localdate())
     if tenancy.is_provider_staff:
         context["provider_regions"] = tenancy.available_tenants
     return render(request, "tenancy/home.html", context)
@@ -81,7 +78,7 @@ def tenant_switch(request):
     if tenant is None:
         raise Http404
     request.session[SESSION_ACTIVE_TENANT] = tenant.pk
-    messages.success(request, f"U werkt nu in regio {tenant.name}.")
+    messages.success(request, _("You now work in region %(region)s.") % {"region": tenant.name})
     return redirect("home")
 
 
@@ -103,14 +100,14 @@ def municipality_create(request):
                 actor=request.user, tenant=request.tenancy.active_tenant, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
-            messages.success(request, f"Gemeente {municipality.name} is toegevoegd.")
+            messages.success(request, _("Municipality %(name)s has been added.") % {"name": municipality.name})
             return redirect("municipality_list")
     return render(
         request,
         "tenancy/form.html",
-        {"form": form, "title": "Gemeente toevoegen", "back_url": "municipality_list"},
+        {"form": form, "title": _("Add municipality"), "back_url": "municipality_list"},
     )
 
 
@@ -125,9 +122,9 @@ def municipality_update(request, pk: int):
         try:
             services.municipality_update(actor=request.user, municipality=municipality, **form.cleaned_data)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
-            messages.success(request, f"Gemeente {municipality.name} is bijgewerkt.")
+            messages.success(request, _("Municipality %(name)s has been updated.") % {"name": municipality.name})
             return redirect("municipality_list")
     history = municipality.history.select_related("history_user").order_by("-history_date")[:20]
     return render(
@@ -135,7 +132,7 @@ def municipality_update(request, pk: int):
         "tenancy/form.html",
         {
             "form": form,
-            "title": f"Gemeente {municipality.name} bewerken",
+            "title": _("Edit municipality %(name)s") % {"name": municipality.name},
             "back_url": "municipality_list",
             "history": history,
         },
@@ -160,17 +157,17 @@ def provider_link(request):
                 actor=request.user, tenant=request.tenancy.active_tenant, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
-            messages.success(request, f"{link.provider.name} werkt nu in deze regio.")
+            messages.success(request, _("%(name)s now works in this region.") % {"name": link.provider.name})
             return redirect("provider_list")
     return render(
         request,
         "tenancy/form.html",
         {
             "form": form,
-            "title": "Taalaanbieder toevoegen aan de regio",
-            "submit_label": "Toevoegen",
+            "title": _("Add a language provider to the region"),
+            "submit_label": _("Add"),
             "back_url": "provider_list",
         },
     )
@@ -182,7 +179,10 @@ def provider_unlink(request, pk: int):
     link = get_object_or_404(RegionProvider.objects.select_related("provider"), pk=pk, is_active=True)
     require_role(request, Role.TENANT_ADMIN)
     services.region_provider_deactivate(actor=request.user, link=link)
-    messages.success(request, f"{link.provider.name} werkt niet meer in deze regio. De geschiedenis blijft bewaard.")
+    messages.success(
+        request,
+        _("%(name)s no longer works in this region. The history is kept.") % {"name": link.provider.name},
+    )
     return redirect("provider_list")
 
 
@@ -203,7 +203,7 @@ def user_invite(request):
         try:
             user, membership, invite_path = services.user_invite(actor=request.user, tenant=tenant, **form.cleaned_data)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
             return render(
                 request,
@@ -217,7 +217,7 @@ def user_invite(request):
     return render(
         request,
         "tenancy/form.html",
-        {"form": form, "title": "Gebruiker uitnodigen", "back_url": "user_list", "submit_label": "Uitnodigen"},
+        {"form": form, "title": _("Invite user"), "back_url": "user_list", "submit_label": _("Invite")},
     )
 
 
@@ -234,16 +234,16 @@ def membership_edit(request, pk: int):
         try:
             services.membership_change_role(actor=request.user, membership=membership, **form.cleaned_data)
         except ValidationError as error:
-            _apply_validation_error(form, error)
+            apply_validation_error(form, error)
         else:
-            messages.success(request, f"De rol van {membership.user} is gewijzigd.")
+            messages.success(request, _("The role of %(user)s has been changed.") % {"user": membership.user})
             return redirect("user_list")
     return render(
         request,
         "tenancy/form.html",
         {
             "form": form,
-            "title": f"Rol van {membership.user} wijzigen",
+            "title": _("Change the role of %(user)s") % {"user": membership.user},
             "back_url": "user_list",
             "history": membership.history.select_related("history_user").order_by("-history_date")[:20],
         },
@@ -255,9 +255,12 @@ def membership_edit(request, pk: int):
 def membership_toggle(request, pk: int):
     membership = selectors.membership_of_tenant_or_404(tenant=request.tenancy.active_tenant, pk=pk)
     if membership.user_id == request.user.pk and membership.is_active:
-        messages.error(request, "U kunt uw eigen toegang niet uitzetten.")
+        messages.error(request, _("You cannot switch off your own access."))
         return redirect("user_list")
     services.membership_set_active(actor=request.user, membership=membership, is_active=not membership.is_active)
-    state = "weer actief" if membership.is_active else "gedeactiveerd"
-    messages.success(request, f"De rol {membership.get_role_display()} van {membership.user} is {state}.")
+    if membership.is_active:
+        message = _("The role %(role)s of %(user)s is active again.")
+    else:
+        message = _("The role %(role)s of %(user)s has been deactivated.")
+    messages.success(request, message % {"role": membership.get_role_display(), "user": membership.user})
     return redirect("user_list")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from inburgering.tenancy.scoping import Grant, scope
 from tests.conftest import World
 
 
@@ -46,6 +47,35 @@ class Listing:
 
 def _api(path: str) -> str:
     return f"/api/v1/{path}"
+
+
+@pytest.fixture
+def populated(world) -> World:
+    """The shared world plus one domain object of each kind, owned by tenant a / provider a."""
+    from datetime import date
+
+    from contracts import services as contract_services
+    from tests.contracts.conftest import make_contract
+
+    contract = make_contract(world, actor=world.users["contract_a"])
+    with scope([Grant(tenant_id=world.tenants["a"].pk)]):
+        evaluation = contract_services.evaluation_create(
+            actor=None,
+            contract=contract,
+            date=date(2026, 3, 1),
+            attendees="Regio, aanbieder",
+            summary="Geheim-gesprek-A",
+        )
+        item = contract_services.action_item_create(
+            actor=None, evaluation=evaluation, description="Actie-A", owner="Aanbieder", due_date=date(2026, 4, 1)
+        )
+        finding = contract_services.finding_create(
+            actor=None, contract=contract, date=date(2026, 3, 2), category="kwaliteit", description="Bevinding-A"
+        )
+    world.objects.update(contract=contract, evaluation=evaluation, action_item=item, finding=finding)
+    # Tenant b has a contract with the shared provider: its staff must still not see provider a's.
+    make_contract(world, tenant="b", provider="shared", municipalities=("b1",), reference="B-2026-01")
+    return world
 
 
 MATRIX: dict[str, Exempt | Detail | Listing] = {
@@ -148,6 +178,82 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
         insiders=["admin_a", "case_a1", "staff_a"],
         outsiders=["admin_b", "case_b1", "staff_b", "staff_shared"],
     ),
+    # --- contracts ---------------------------------------------------------------------------------
+    "contract_list": Listing(
+        url="/contracten",
+        marker=lambda w: w.objects["contract"].reference,
+        insiders=["contract_a", "policy_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared"],
+    ),
+    "contract_create": Exempt("creates in the caller's active tenant only; tested in tests/contracts"),
+    "contract_detail": Detail(
+        url=lambda w: f"/contracten/{w.objects['contract'].pk}",
+        insiders=["contract_a", "policy_a", "staff_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
+        forbidden=["absence_a"],
+    ),
+    "contract_update": Detail(
+        url=lambda w: f"/contracten/{w.objects['contract'].pk}/wijzigen",
+        insiders=["contract_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
+        forbidden=["policy_a", "staff_a", "absence_a"],
+    ),
+    "evaluation_create": Detail(
+        url=lambda w: f"/contracten/{w.objects['contract'].pk}/evaluaties/nieuw",
+        insiders=["contract_a"],
+        outsiders=["contract_b", "staff_b", "case_a1"],
+        forbidden=["policy_a", "staff_a"],
+    ),
+    "finding_create": Detail(
+        url=lambda w: f"/contracten/{w.objects['contract'].pk}/tekortkomingen/nieuw",
+        insiders=["contract_a"],
+        outsiders=["contract_b", "staff_b", "case_a1"],
+        forbidden=["policy_a", "staff_a"],
+    ),
+    "action_item_create": Detail(
+        url=lambda w: f"/evaluaties/{w.objects['evaluation'].pk}/actiepunten/nieuw",
+        insiders=["contract_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared"],
+        forbidden=["policy_a", "staff_a"],
+    ),
+    "action_item_toggle": Detail(
+        url=lambda w: f"/actiepunten/{w.objects['action_item'].pk}/status",
+        method="post",
+        insiders=["contract_a"],
+        insider_status=(302,),
+        outsiders=["contract_b", "staff_b", "staff_shared"],
+        forbidden=["policy_a", "staff_a"],
+    ),
+    "finding_update": Detail(
+        url=lambda w: f"/tekortkomingen/{w.objects['finding'].pk}/wijzigen",
+        insiders=["contract_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared"],
+        forbidden=["policy_a", "staff_a"],
+    ),
+    "api_contract_list": Listing(
+        url=_api("contracten"),
+        marker=lambda w: w.objects["contract"].reference,
+        insiders=["contract_a", "policy_a", "staff_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared"],
+    ),
+    "api_contract_detail": Detail(
+        url=lambda w: _api(f"contracten/{w.objects['contract'].pk}"),
+        insiders=["contract_a", "policy_a", "staff_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
+        forbidden=["absence_a"],
+    ),
+    "api_evaluation_list": Listing(
+        url=_api("contractevaluaties"),
+        marker=lambda w: w.objects["evaluation"].summary,
+        insiders=["contract_a", "policy_a", "staff_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared"],
+    ),
+    "api_evaluation_detail": Detail(
+        url=lambda w: _api(f"contractevaluaties/{w.objects['evaluation'].pk}"),
+        insiders=["contract_a", "staff_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
+        forbidden=["absence_a"],
+    ),
 }
 
 # Django admin: platform operators only (superusers); tested in test_admin_screens.py.
@@ -180,11 +286,6 @@ def test_every_route_has_an_isolation_case():
     assert not stale, f"isolation cases for routes that no longer exist: {stale}"
 
 
-def _client(world: World, user_key: str, url: str):
-    client = world.client(user_key)
-    return client
-
-
 def _request(world: World, user_key: str, url: str, method: str = "get"):
     client = world.client(user_key)
     headers = {"HTTP_ACCEPT": "application/json"} if url.startswith("/api/") else {}
@@ -196,7 +297,8 @@ LIST_CASES = [(name, case) for name, case in MATRIX.items() if isinstance(case, 
 
 
 @pytest.mark.parametrize(("name", "case"), DETAIL_CASES, ids=[name for name, _ in DETAIL_CASES])
-def test_detail_route_answers_404_outside_the_scope(world, name, case: Detail):
+def test_detail_route_answers_404_outside_the_scope(populated, name, case: Detail):
+    world = populated
     url = case.url(world)
     for user_key in case.outsiders:
         response = _request(world, user_key, url, case.method)
@@ -213,7 +315,8 @@ def test_detail_route_answers_404_outside_the_scope(world, name, case: Detail):
 
 
 @pytest.mark.parametrize(("name", "case"), LIST_CASES, ids=[name for name, _ in LIST_CASES])
-def test_list_route_never_shows_foreign_objects(world, name, case: Listing):
+def test_list_route_never_shows_foreign_objects(populated, name, case: Listing):
+    world = populated
     marker = case.marker(world)
     for user_key in case.insiders:
         response = _request(world, user_key, case.url)

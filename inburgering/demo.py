@@ -1,0 +1,12 @@
+"""Demo data of the domain apps, run by ``manage.py seed_demo`` after the regions and users.
+
+Each seeder is idempotent and returns what it created; later issues append theirs.
+"""
+
+from django.utils.module_loading import import_string
+
+SEEDERS = ("contracts.demo.seed_contracts",)
+
+
+def seed_domain_data() -> dict[str, list[str]]:
+    return {path: import_string(path)() for path in SEEDERS}

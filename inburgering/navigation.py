@@ -1,0 +1,15 @@
+"""The main navigation per role: (label, url name, roles that see it or None for everyone)."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from contracts.permissions import CONTRACT_READERS
+from inburgering.tenancy.models import Role
+
+NAVIGATION = [
+    (pgettext_lazy("navigation", "Home"), "home", None),
+    (_("Contracts"), "contract_list", set(CONTRACT_READERS)),
+    (_("Municipalities"), "municipality_list", {Role.TENANT_ADMIN}),
+    (_("Language providers"), "provider_list", {Role.TENANT_ADMIN}),
+    (_("Users"), "user_list", {Role.TENANT_ADMIN}),
+]
