@@ -27,7 +27,7 @@ ROUTE_FIELDS = {Route.B1: "route_b1", Route.Z: "route_z", Route.EDUCATION: "rout
 def contract_list(
     *, provider_kvk: str | None = None, status: str | None = None, route: str | None = None, search: str | None = None
 ) -> QuerySet[Contract]:
-    contracts = Contract.objects.select_related("provider").prefetch_related(
+    contracts = Contract.objects.select_related("provider", "tenant").prefetch_related(
         Prefetch("municipalities", queryset=Municipality.objects.order_by("name"))
     )
     if provider_kvk:
@@ -42,7 +42,7 @@ def contract_list(
 
 
 def contract_detail_queryset() -> QuerySet[Contract]:
-    return Contract.objects.select_related("provider").prefetch_related(
+    return Contract.objects.select_related("provider", "tenant").prefetch_related(
         Prefetch("municipalities", queryset=Municipality.objects.order_by("name")),
         Prefetch(
             "evaluations",
