@@ -93,7 +93,7 @@ def _display(contract_field, value) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Decimal):
-        return number_format(value, decimal_pos=2, use_l10n=True)
+        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     if isinstance(value, date):
         return value.strftime("%d-%m-%Y")
     if isinstance(value, list):

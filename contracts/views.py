@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -53,7 +54,7 @@ def _sections(contract: Contract) -> list[tuple[str, str, list[tuple[str, object
                 continue
             field = Contract._meta.get_field(name)
             value = getattr(contract, f"get_{name}_display")() if field.choices else getattr(contract, name)
-            rows.append((field.verbose_name, field.get_internal_type(), value))
+            rows.append((field.verbose_name, value))
         result.append((key, heading, rows))
     return result
 
@@ -70,6 +71,7 @@ def contract_detail(request, pk: int):
             "sections": _sections(contract),
             "change_log": selectors.contract_change_log(contract),
             "can_write": request.tenancy.has_role(*CONTRACT_WRITERS),
+            "today": timezone.localdate(),
         },
     )
 

@@ -8,7 +8,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def agreement_value(kind: str, value) -> str:
+def agreement_value(value) -> str:
     """A contract value as a reader expects it: ja/nee, € 1.234,50, 90%, 300, 600, dd-mm-jjjj."""
     if value is None or value == "":
         return "–"

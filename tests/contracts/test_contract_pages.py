@@ -168,6 +168,11 @@ def test_quarterly_talk_with_action_items_and_overdue_on_home(world, contract):
     home = _page(client.get("/"))
     assert "Verzuimcijfers aanleveren" in home
     assert "verlopen" in home
+    detail = _page(client.get(f"/contracten/{contract.pk}"))
+    assert (
+        "Verzuimcijfers aanleveren Taalaanbieder " + (today - timedelta(days=3)).strftime("%d-%m-%Y") + " verlopen"
+        in detail
+    )
     with scopes_disabled():
         item = ActionItem.objects.get()
     client.post(f"/actiepunten/{item.pk}/status")

@@ -15,9 +15,7 @@ URLS = ["/contracten", "/api/v1/contracten", "/api/v1/contractevaluaties"]
 
 def _add_contracts(world, start: int, n: int) -> None:
     for number in range(start, start + n):
-        contract = make_contract(
-            world, reference=f"A-{number:03d}", municipalities=("a1", "a2"), status="concept"
-        )
+        contract = make_contract(world, reference=f"A-{number:03d}", municipalities=("a1", "a2"), status="concept")
         with scope([Grant(tenant_id=world.tenants["a"].pk)]):
             evaluation = services.evaluation_create(
                 actor=None, contract=contract, date=date(2026, 2, 1), attendees="x", summary=f"Gesprek {number}"
