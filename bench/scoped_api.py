@@ -15,6 +15,8 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--municipalities", type=int, default=10, help="per tenant")
+    parser.add_argument("--contracts", type=int, default=5, help="per tenant")
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
 
@@ -43,7 +46,9 @@ def main() -> None:
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
+    from contracts.services import contract_create
     from inburgering.tenancy.models import Membership, Municipality, Provider, RegionProvider, Role, Tenant, User
+    from inburgering.tenancy.scoping import Grant, scope
 
     started = time.perf_counter()
     users = []
@@ -57,15 +62,39 @@ def main() -> None:
         RegionProvider.unscoped.create(tenant=tenant, provider=provider)
         user = User.objects.create(username=f"beheer{t}")
         Membership.objects.create(user=user, tenant=tenant, role=Role.TENANT_ADMIN)
+        Membership.objects.create(user=user, tenant=tenant, role=Role.CONTRACT_MANAGER)
         users.append(user)
+        with scope([Grant(tenant_id=tenant.pk)]):
+            municipalities = list(Municipality.objects.all())
+            for c in range(args.contracts):
+                contract_create(
+                    actor=None,
+                    tenant=tenant,
+                    municipalities=municipalities[c : c + 2] or municipalities[:1],
+                    provider=provider,
+                    reference=f"R{t}-{c}",
+                    title=f"Contract {c}",
+                    start_date=date(2026, 1, 1),
+                    end_date=date(2027, 12, 31),
+                    status="concept",
+                    hourly_rate=Decimal("45"),
+                    financing_model="uurtarief",
+                )
     print(
-        f"data: {args.tenants} regio's x {args.municipalities} gemeenten in {time.perf_counter() - started:.1f} s "
-        f"({connection.vendor})"
+        f"data: {args.tenants} regio's x {args.municipalities} gemeenten x {args.contracts} contracten "
+        f"in {time.perf_counter() - started:.1f} s ({connection.vendor})"
     )
 
     client = Client()
-    client.force_login(users[len(users) // 2])
-    for url in ("/api/v1/gemeenten", "/beheer/gemeenten", "/"):
+    user = users[len(users) // 2]
+    client.force_login(user)
+    from contracts.models import Contract
+
+    own = Contract.unscoped.filter(tenant__memberships__user=user).order_by("pk").first()
+    urls = ["/api/v1/gemeenten", "/beheer/gemeenten", "/", "/contracten", "/api/v1/contracten"]
+    if own is not None:
+        urls.append(f"/contracten/{own.pk}")
+    for url in urls:
         client.get(url)
         timings = []
         for _ in range(args.repeat):
