@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,7 +13,7 @@ from contracts.forms import ActionItemForm, ContractFilterForm, ContractForm, Ev
 from contracts.models import ActionItem, ActionItemStatus, Contract, ContractEvaluation, ProviderFinding
 from contracts.permissions import CONTRACT_READERS, CONTRACT_WRITERS
 from contracts.presentation import SECTIONS
-from inburgering.forms import apply_validation_error
+from inburgering.forms import save_form
 from inburgering.tenancy.permissions import require_role, role_required
 
 
@@ -80,19 +79,16 @@ def contract_detail(request, pk: int):
 def contract_create(request):
     tenant = request.tenancy.active_tenant
     form = ContractForm(request.POST or None, tenant=tenant)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract = services.contract_create(
-                actor=request.user,
-                tenant=tenant,
-                municipalities=form.cleaned_data["municipalities"],
-                **form.contract_fields(),
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Contract %(reference)s has been created.") % {"reference": contract.reference})
-            return redirect("contract_detail", pk=contract.pk)
+    contract = save_form(
+        request,
+        form,
+        lambda data: services.contract_create(
+            actor=request.user, tenant=tenant, municipalities=data["municipalities"], **form.contract_fields()
+        ),
+        success=lambda created: _("Contract %(reference)s has been created.") % {"reference": created.reference},
+    )
+    if contract is not None:
+        return redirect("contract_detail", pk=contract.pk)
     return render(request, "contracts/contract_form.html", {"form": form, "title": _("New contract")})
 
 
@@ -101,20 +97,19 @@ def contract_update(request, pk: int):
     contract = get_object_or_404(Contract.objects.all(), pk=pk)
     require_role(request, *CONTRACT_WRITERS)
     form = ContractForm(request.POST or None, instance=contract, tenant=contract.tenant, amending=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contract_update(
-                actor=request.user,
-                contract=contract,
-                reason=form.cleaned_data["reason"],
-                municipalities=form.cleaned_data["municipalities"],
-                **form.contract_fields(),
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("The amendment has been saved and added to the change log."))
-            return redirect("contract_detail", pk=contract.pk)
+    if save_form(
+        request,
+        form,
+        lambda data: services.contract_update(
+            actor=request.user,
+            contract=contract,
+            reason=data["reason"],
+            municipalities=data["municipalities"],
+            **form.contract_fields(),
+        ),
+        success=_("The amendment has been saved and added to the change log."),
+    ):
+        return redirect("contract_detail", pk=contract.pk)
     return render(
         request,
         "contracts/contract_form.html",
@@ -135,14 +130,13 @@ def evaluation_create(request, pk: int):
     contract = get_object_or_404(Contract.objects.all(), pk=pk)
     require_role(request, *CONTRACT_WRITERS)
     form = EvaluationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.evaluation_create(actor=request.user, contract=contract, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("The quarterly talk has been recorded. Add its action items below."))
-            return redirect(f"{contract.get_absolute_url()}#evaluaties")
+    if save_form(
+        request,
+        form,
+        lambda data: services.evaluation_create(actor=request.user, contract=contract, **data),
+        success=_("The quarterly talk has been recorded. Add its action items below."),
+    ):
+        return redirect(f"{contract.get_absolute_url()}#evaluaties")
     return _simple_form(request, form=form, title=_("Record a quarterly talk"), back_url=contract.get_absolute_url())
 
 
@@ -152,14 +146,13 @@ def action_item_create(request, pk: int):
     require_role(request, *CONTRACT_WRITERS)
     form = ActionItemForm(request.POST or None)
     back = f"{evaluation.contract.get_absolute_url()}#evaluaties"
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_item_create(actor=request.user, evaluation=evaluation, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("The action item has been added."))
-            return redirect(back)
+    if save_form(
+        request,
+        form,
+        lambda data: services.action_item_create(actor=request.user, evaluation=evaluation, **data),
+        success=_("The action item has been added."),
+    ):
+        return redirect(back)
     title = _("Action item for the talk of %(quarter)s") % {"quarter": evaluation.quarter_label}
     return _simple_form(request, form=form, title=title, back_url=back)
 
@@ -176,7 +169,7 @@ def action_item_toggle(request, pk: int):
         _("Action item “%(item)s” is now %(status)s.")
         % {"item": item.description, "status": item.get_status_display()},
     )
-    return redirect(request.POST.get("next") or f"{item.evaluation.contract.get_absolute_url()}#evaluaties")
+    return redirect(f"{item.evaluation.contract.get_absolute_url()}#evaluaties")
 
 
 @login_required
@@ -185,14 +178,13 @@ def finding_create(request, pk: int):
     require_role(request, *CONTRACT_WRITERS)
     form = FindingForm(request.POST or None)
     back = f"{contract.get_absolute_url()}#tekortkomingen"
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.finding_create(actor=request.user, contract=contract, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("The finding has been recorded."))
-            return redirect(back)
+    if save_form(
+        request,
+        form,
+        lambda data: services.finding_create(actor=request.user, contract=contract, **data),
+        success=_("The finding has been recorded."),
+    ):
+        return redirect(back)
     return _simple_form(request, form=form, title=_("Record a provider finding"), back_url=back)
 
 
@@ -202,12 +194,11 @@ def finding_update(request, pk: int):
     require_role(request, *CONTRACT_WRITERS)
     form = FindingForm(request.POST or None, instance=finding)
     back = f"{finding.contract.get_absolute_url()}#tekortkomingen"
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.finding_update(actor=request.user, finding=finding, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("The finding has been updated."))
-            return redirect(back)
+    if save_form(
+        request,
+        form,
+        lambda data: services.finding_update(actor=request.user, finding=finding, **data),
+        success=_("The finding has been updated."),
+    ):
+        return redirect(back)
     return _simple_form(request, form=form, title=_("Update provider finding"), back_url=back)

@@ -1,5 +1,9 @@
 """Form helpers shared by the apps."""
 
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 
@@ -12,3 +16,20 @@ def apply_validation_error(form, error: ValidationError) -> None:
                 form.add_error(target, message)
     else:
         form.add_error(None, error.messages)
+
+
+def save_form(request, form, save: Callable[[dict], Any], *, success: str | Callable[[Any], str]) -> Any | None:
+    """The POST half of a form view: run ``save(cleaned_data)`` (a service call) for a valid form.
+
+    A service's ValidationError is shown on the form; on success the message is flashed. Returns
+    what the service saved (so the view redirects to it), or None when the form is to be shown again.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = save(form.cleaned_data)
+    except ValidationError as error:
+        apply_validation_error(form, error)
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return result

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from inburgering.api.exceptions import problem_response
-from inburgering.forms import apply_validation_error
+from inburgering.forms import apply_validation_error, save_form
 from inburgering.tenancy import selectors, services
 from inburgering.tenancy.context import SESSION_ACTIVE_TENANT
 from inburgering.tenancy.forms import (
@@ -94,16 +94,13 @@ def municipality_list(request):
 @tenant_admin_required
 def municipality_create(request):
     form = MunicipalityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            municipality = services.municipality_create(
-                actor=request.user, tenant=request.tenancy.active_tenant, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Municipality %(name)s has been added.") % {"name": municipality.name})
-            return redirect("municipality_list")
+    if save_form(
+        request,
+        form,
+        lambda data: services.municipality_create(actor=request.user, tenant=request.tenancy.active_tenant, **data),
+        success=lambda municipality: _("Municipality %(name)s has been added.") % {"name": municipality.name},
+    ):
+        return redirect("municipality_list")
     return render(
         request,
         "tenancy/form.html",
@@ -118,14 +115,13 @@ def municipality_update(request, pk: int):
     require_role(request, Role.TENANT_ADMIN)
     initial = {"name": municipality.name, "cbs_code": municipality.cbs_code}
     form = MunicipalityForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.municipality_update(actor=request.user, municipality=municipality, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Municipality %(name)s has been updated.") % {"name": municipality.name})
-            return redirect("municipality_list")
+    if save_form(
+        request,
+        form,
+        lambda data: services.municipality_update(actor=request.user, municipality=municipality, **data),
+        success=lambda updated: _("Municipality %(name)s has been updated.") % {"name": updated.name},
+    ):
+        return redirect("municipality_list")
     history = municipality.history.select_related("history_user").order_by("-history_date")[:20]
     return render(
         request,
@@ -151,16 +147,13 @@ def provider_list(request):
 @tenant_admin_required
 def provider_link(request):
     form = ProviderLinkForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            link = services.region_provider_link(
-                actor=request.user, tenant=request.tenancy.active_tenant, **form.cleaned_data
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("%(name)s now works in this region.") % {"name": link.provider.name})
-            return redirect("provider_list")
+    if save_form(
+        request,
+        form,
+        lambda data: services.region_provider_link(actor=request.user, tenant=request.tenancy.active_tenant, **data),
+        success=lambda link: _("%(name)s now works in this region.") % {"name": link.provider.name},
+    ):
+        return redirect("provider_list")
     return render(
         request,
         "tenancy/form.html",
@@ -230,14 +223,13 @@ def membership_edit(request, pk: int):
         tenant=tenant,
         initial={"role": membership.role, "municipality": membership.municipality},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.membership_change_role(actor=request.user, membership=membership, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("The role of %(user)s has been changed.") % {"user": membership.user})
-            return redirect("user_list")
+    if save_form(
+        request,
+        form,
+        lambda data: services.membership_change_role(actor=request.user, membership=membership, **data),
+        success=_("The role of %(user)s has been changed.") % {"user": membership.user},
+    ):
+        return redirect("user_list")
     return render(
         request,
         "tenancy/form.html",

@@ -259,3 +259,18 @@ def test_a_new_contract_form_starts_from_the_guides_defaults(world):
     for dagdelen in (3, 4, 5):
         assert f'name="dagdelen_per_week" value="{dagdelen}" id="id_dagdelen_per_week_{dagdelen - 3}" checked' in form
     assert 'name="downscale_minimum_hours" value="600"' in form
+
+
+def test_marking_an_action_item_never_redirects_off_site(world, contract):
+    with scopes_disabled():
+        from contracts import services
+
+        evaluation = services.evaluation_create(
+            actor=None, contract=contract, date=timezone.localdate(), attendees="x", summary="y"
+        )
+        item = services.action_item_create(
+            actor=None, evaluation=evaluation, description="a", owner="o", due_date=timezone.localdate()
+        )
+    response = world.client("contract_a").post(f"/actiepunten/{item.pk}/status", {"next": "https://example.com/"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/contracten/{contract.pk}#evaluaties"
