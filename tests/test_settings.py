@@ -12,7 +12,7 @@ def _run(args, **env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "BSN_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(DJANGO_SETTINGS_MODULE="inburgering.settings.production", **env)
     return subprocess.run(
@@ -33,7 +33,7 @@ def test_production_refuses_to_start_without_secret_key():
 
 
 def test_production_refuses_to_start_without_allowed_hosts():
-    result = _run(["check"], SECRET_KEY="x" * 60)
+    result = _run(["check"], SECRET_KEY="x" * 60, BSN_KEY="y" * 44)
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
 
@@ -43,5 +43,12 @@ def test_production_passes_check_deploy_without_warnings():
         ["check", "--deploy", "--fail-level", "WARNING"],
         SECRET_KEY="k3Y-" + "a9Zq7Lm2Xc8Vb4Nn6Tt1Rr5Ee0Ww3Yy" * 2,
         ALLOWED_HOSTS="inburgering.example.nl",
+        BSN_KEY="bsn-" + "Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz" * 2,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_the_bsn_key():
+    result = _run(["check"], SECRET_KEY="x" * 60, ALLOWED_HOSTS="inburgering.example.nl")
+    assert result.returncode != 0
+    assert "BSN_KEY" in result.stderr

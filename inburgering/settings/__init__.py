@@ -29,6 +29,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret-3f9c2b7e1a4d8f6c0b5e9a2d7c4f1e8b3a6d9c2f5e8b1a4d"
 DEBUG = env_bool("DEBUG", True)
+# The secret from which the BSN's encryption and lookup-hash keys are derived (learning_routes.bsn).
+# Development and tests derive one from SECRET_KEY; production requires its own.
+BSN_KEY = os.environ.get("BSN_KEY") or f"dev-bsn-key-{SECRET_KEY}"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -18,6 +18,7 @@ def required_env(name: str) -> str:
 
 
 SECRET_KEY = required_env("SECRET_KEY")
+BSN_KEY = required_env("BSN_KEY")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [required_env("ALLOWED_HOSTS")]
 

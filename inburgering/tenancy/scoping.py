@@ -103,7 +103,11 @@ class ScopedManager(models.Manager):
         queryset = super().get_queryset()
         if active.unrestricted:
             return queryset
-        return queryset.filter(scope_q(self.model, active))
+        condition = scope_q(self.model, active)
+        if getattr(self.model, "scope_multivalued", False):
+            # A lookup through a to-many relation would repeat rows: filter through a subquery.
+            return queryset.filter(pk__in=self.model._base_manager.filter(condition).values("pk"))
+        return queryset.filter(condition)
 
 
 class TenantOwned(models.Model):
