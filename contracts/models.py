@@ -276,9 +276,11 @@ class Contract(TenantOwned):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
-    # Provider staff see their own contracts; case managers have no contract role (fail closed).
+    # Provider staff see their own contracts; case managers the contracts covering their
+    # municipality (to start trajectories under), through a to-many join: hence the subquery.
     scope_provider_lookup = "provider_id"
-    scope_municipality_lookup = None
+    scope_municipality_lookup = "coverage__municipality_id"
+    scope_multivalued = True
 
     history = audited_history(excluded_fields=["updated_at", "created_at"])
 

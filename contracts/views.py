@@ -122,7 +122,7 @@ def contract_update(request, pk: int):
 
 
 def _simple_form(request, *, form, title: str, back_url: str):
-    return render(request, "contracts/simple_form.html", {"form": form, "title": title, "back_url": back_url})
+    return render(request, "form_page.html", {"form": form, "title": title, "back_url": back_url})
 
 
 @login_required

@@ -5,7 +5,10 @@ Each seeder is idempotent and returns what it created; later issues append their
 
 from django.utils.module_loading import import_string
 
-SEEDERS = ("contracts.demo.seed_contracts",)
+SEEDERS = (
+    "contracts.demo.seed_contracts",
+    "learning_routes.demo.seed_learners",
+)
 
 
 def seed_domain_data() -> dict[str, list[str]]:

@@ -5,11 +5,16 @@ from django.utils.translation import pgettext_lazy
 
 from contracts.permissions import CONTRACT_READERS
 from inburgering.tenancy.models import Role
+from learning_routes.permissions import LEARNER_READERS, TERM_MONITORS, TRAJECTORY_READERS
 
 NAVIGATION = [
     (pgettext_lazy("navigation", "Home"), "home", None),
+    (_("Learners"), "learner_list", set(LEARNER_READERS)),
+    (_("Trajectories"), "trajectory_list", set(TRAJECTORY_READERS)),
+    (_("Term monitoring"), "term_monitoring", set(TERM_MONITORS)),
     (_("Contracts"), "contract_list", set(CONTRACT_READERS)),
     (_("Municipalities"), "municipality_list", {Role.TENANT_ADMIN}),
     (_("Language providers"), "provider_list", {Role.TENANT_ADMIN}),
     (_("Users"), "user_list", {Role.TENANT_ADMIN}),
+    (_("Access log"), "access_log", {Role.TENANT_ADMIN}),
 ]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("inburgering.api.urls")),
     path("", include("inburgering.tenancy.urls")),
     path("", include("contracts.urls")),
+    path("", include("learning_routes.urls")),
 ]
 
 

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Route
@@ -129,6 +130,10 @@ class Learner(TenantOwned):
     @property
     def bsn_masked(self) -> str:
         return bsn_tools.mask_bsn(self.bsn)
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth

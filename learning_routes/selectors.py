@@ -109,8 +109,8 @@ def trajectory_list(
     return trajectories.order_by("learner__last_name", "learner__first_name", "-start_date", "pk")
 
 
-def contracts_with_trajectories() -> QuerySet[Contract]:
-    return Contract.objects.filter(pk__in=Trajectory.objects.values("contract_id")).order_by("reference")
+def contracts_in_scope() -> QuerySet[Contract]:
+    return Contract.objects.order_by("reference")
 
 
 def terms_ending(*, today: date, months: int) -> QuerySet[Trajectory]:

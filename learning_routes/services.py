@@ -143,6 +143,8 @@ def _learner_errors(learner: Learner, tenant: Tenant, bsn: str | None) -> dict[s
                 )
     if learner.date_of_birth and learner.date_of_birth > timezone.localdate():
         errors.setdefault("date_of_birth", []).append(_("The date of birth lies in the future."))
+    if learner.pip_date and learner.pip_date > timezone.localdate():
+        errors.setdefault("pip_date", []).append(_("The PIP date lies in the future: record it once the PIP is set."))
     return errors
 
 
@@ -319,6 +321,9 @@ def _trajectory_errors(trajectory: Trajectory) -> dict[str, list[str]]:
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, []).extend(messages)
+    if trajectory.status == TrajectoryStatus.DOWNSCALED and trajectory.route != Route.B1:
+        # Downscaling exists within the B1-route only (Wi2021; guide 1.2).
+        errors.setdefault("status", []).append(_("Only a trajectory on the B1 route can be downscaled."))
     if trajectory.end_date and trajectory.start_date and trajectory.end_date < trajectory.start_date:
         errors.setdefault("end_date", []).append(_("The end date cannot lie before the start date."))
     if trajectory.status in OPEN_STATUSES:

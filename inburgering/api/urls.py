@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from contracts import api as contracts_api
 from inburgering.tenancy import api as tenancy_api
+from learning_routes import api as learning_routes_api
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="api_schema"),
@@ -20,4 +21,10 @@ urlpatterns = [
     path("contracten/<int:pk>", contracts_api.ContractDetail.as_view(), name="api_contract_detail"),
     path("contractevaluaties", contracts_api.EvaluationList.as_view(), name="api_evaluation_list"),
     path("contractevaluaties/<int:pk>", contracts_api.EvaluationDetail.as_view(), name="api_evaluation_detail"),
+    path("inburgeraars", learning_routes_api.LearnerList.as_view(), name="api_learner_list"),
+    path("inburgeraars/<int:pk>", learning_routes_api.LearnerDetail.as_view(), name="api_learner_detail"),
+    path("trajecten", learning_routes_api.TrajectoryList.as_view(), name="api_trajectory_list"),
+    path("trajecten/<int:pk>", learning_routes_api.TrajectoryDetail.as_view(), name="api_trajectory_detail"),
+    path("examenresultaten", learning_routes_api.ExamResultList.as_view(), name="api_exam_result_list"),
+    path("examenresultaten/<int:pk>", learning_routes_api.ExamResultDetail.as_view(), name="api_exam_result_detail"),
 ]

@@ -52,7 +52,7 @@ def _api(path: str) -> str:
 @pytest.fixture
 def populated(world) -> World:
     """The shared world plus one domain object of each kind, owned by tenant a / provider a."""
-    from datetime import date
+    from datetime import date, timedelta
 
     from contracts import services as contract_services
     from tests.contracts.conftest import make_contract
@@ -73,6 +73,21 @@ def populated(world) -> World:
             actor=None, contract=contract, date=date(2026, 3, 2), category="kwaliteit", description="Bevinding-A"
         )
     world.objects.update(contract=contract, evaluation=evaluation, action_item=item, finding=finding)
+    # A learner of municipality a1 on that contract, whose integration term ends within months.
+    from django.utils import timezone
+
+    from learning_routes import services as learner_services
+    from tests.learning_routes.conftest import make_learner, make_trajectory
+
+    today = timezone.localdate()
+    learner = make_learner(world, pip_date=today.replace(year=today.year - 3) + timedelta(days=30))
+    trajectory = make_trajectory(learner, contract)
+    with scope([Grant(tenant_id=world.tenants["a"].pk)]):
+        exam = learner_services.exam_result_create(
+            actor=None, trajectory=trajectory, component="lezen", level="A2", exam_date=date(2026, 3, 3), passed=True
+        )
+        learner_services.dossier_access_record(user=world.users["case_a1"], learner=learner, action="bekeken")
+    world.objects.update(learner=learner, trajectory=trajectory, exam=exam)
     # Tenant b has a contract with the shared provider: its staff must still not see provider a's.
     make_contract(world, tenant="b", provider="shared", municipalities=("b1",), reference="B-2026-01")
     return world
@@ -189,26 +204,26 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
     "contract_detail": Detail(
         url=lambda w: f"/contracten/{w.objects['contract'].pk}",
         insiders=["contract_a", "policy_a", "staff_a"],
-        outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
-        forbidden=["absence_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["absence_a", "case_a1"],
     ),
     "contract_update": Detail(
         url=lambda w: f"/contracten/{w.objects['contract'].pk}/wijzigen",
         insiders=["contract_a"],
-        outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
-        forbidden=["policy_a", "staff_a", "absence_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["policy_a", "staff_a", "absence_a", "case_a1"],
     ),
     "evaluation_create": Detail(
         url=lambda w: f"/contracten/{w.objects['contract'].pk}/evaluaties/nieuw",
         insiders=["contract_a"],
-        outsiders=["contract_b", "staff_b", "case_a1"],
-        forbidden=["policy_a", "staff_a"],
+        outsiders=["contract_b", "staff_b", "case_a2"],
+        forbidden=["policy_a", "staff_a", "case_a1"],
     ),
     "finding_create": Detail(
         url=lambda w: f"/contracten/{w.objects['contract'].pk}/tekortkomingen/nieuw",
         insiders=["contract_a"],
-        outsiders=["contract_b", "staff_b", "case_a1"],
-        forbidden=["policy_a", "staff_a"],
+        outsiders=["contract_b", "staff_b", "case_a2"],
+        forbidden=["policy_a", "staff_a", "case_a1"],
     ),
     "action_item_create": Detail(
         url=lambda w: f"/evaluaties/{w.objects['evaluation'].pk}/actiepunten/nieuw",
@@ -239,8 +254,8 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
     "api_contract_detail": Detail(
         url=lambda w: _api(f"contracten/{w.objects['contract'].pk}"),
         insiders=["contract_a", "policy_a", "staff_a"],
-        outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
-        forbidden=["absence_a"],
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["absence_a", "case_a1"],
     ),
     "api_evaluation_list": Listing(
         url=_api("contractevaluaties"),
@@ -253,6 +268,121 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
         insiders=["contract_a", "staff_a"],
         outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
         forbidden=["absence_a"],
+    ),
+    # --- learners and trajectories -------------------------------------------------------------
+    "learner_list": Listing(
+        url="/inburgeraars",
+        marker=lambda w: w.objects["learner"].learner_number,
+        insiders=["case_a1", "admin_a", "absence_a"],
+        outsiders=["case_a2", "admin_b", "case_b1"],
+    ),
+    "learner_create": Exempt("creates in the caller's scope only; tested in tests/learning_routes"),
+    "learner_find_by_bsn": Exempt("POST lookup within the caller's scope; tested in test_dossier_pages.py"),
+    "learner_detail": Detail(
+        url=lambda w: f"/inburgeraars/{w.objects['learner'].pk}",
+        insiders=["case_a1", "admin_a", "absence_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+        forbidden=["staff_a", "contract_a", "policy_a"],
+    ),
+    "learner_update": Detail(
+        url=lambda w: f"/inburgeraars/{w.objects['learner'].pk}/wijzigen",
+        insiders=["case_a1", "admin_a"],
+        outsiders=["case_a2", "admin_b", "staff_b"],
+        forbidden=["absence_a", "staff_a"],
+    ),
+    "learner_reveal_bsn": Detail(
+        url=lambda w: f"/inburgeraars/{w.objects['learner'].pk}/bsn",
+        method="post",
+        insiders=["case_a1"],
+        outsiders=["case_a2", "admin_b", "staff_b", "case_b1"],
+        forbidden=["admin_a", "absence_a", "staff_a"],
+    ),
+    "term_extension_create": Detail(
+        url=lambda w: f"/inburgeraars/{w.objects['learner'].pk}/verlenging",
+        insiders=["case_a1", "admin_a"],
+        outsiders=["case_a2", "admin_b", "staff_b"],
+        forbidden=["absence_a", "staff_a"],
+    ),
+    "trajectory_create": Detail(
+        url=lambda w: f"/inburgeraars/{w.objects['learner'].pk}/trajecten/nieuw",
+        insiders=["case_a1", "admin_a"],
+        outsiders=["case_a2", "admin_b", "staff_b"],
+        forbidden=["absence_a", "staff_a"],
+    ),
+    "trajectory_list": Listing(
+        url="/trajecten",
+        marker=lambda w: w.objects["learner"].learner_number,
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "staff_b", "staff_shared"],
+    ),
+    "trajectory_update": Detail(
+        url=lambda w: f"/trajecten/{w.objects['trajectory'].pk}/wijzigen",
+        insiders=["case_a1", "admin_a"],
+        outsiders=["case_a2", "admin_b", "staff_b", "staff_shared"],
+        forbidden=["absence_a", "staff_a", "contract_a"],
+    ),
+    "trajectory_end": Detail(
+        url=lambda w: f"/trajecten/{w.objects['trajectory'].pk}/afsluiten",
+        insiders=["case_a1"],
+        outsiders=["case_a2", "admin_b", "staff_b"],
+        forbidden=["absence_a", "staff_a"],
+    ),
+    "trajectory_switch_route": Detail(
+        url=lambda w: f"/trajecten/{w.objects['trajectory'].pk}/routewissel",
+        insiders=["case_a1"],
+        outsiders=["case_a2", "admin_b", "staff_b"],
+        forbidden=["absence_a", "staff_a"],
+    ),
+    "exam_result_create": Detail(
+        url=lambda w: f"/trajecten/{w.objects['trajectory'].pk}/examenresultaten/nieuw",
+        insiders=["case_a1", "admin_a"],
+        outsiders=["case_a2", "admin_b", "staff_b"],
+        forbidden=["absence_a", "staff_a"],
+    ),
+    "term_monitoring": Listing(
+        url="/termijnbewaking",
+        marker=lambda w: w.objects["learner"].learner_number,
+        insiders=["case_a1", "admin_a", "absence_a"],
+        outsiders=["case_a2", "admin_b", "case_b1"],
+    ),
+    "access_log": Listing(
+        url="/toegangslog",
+        marker=lambda w: w.objects["learner"].learner_number,
+        insiders=["admin_a"],
+        outsiders=["admin_b"],
+    ),
+    "api_learner_list": Listing(
+        url=_api("inburgeraars"),
+        marker=lambda w: w.objects["learner"].learner_number,
+        insiders=["case_a1", "admin_a", "absence_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+    ),
+    "api_learner_detail": Detail(
+        url=lambda w: _api(f"inburgeraars/{w.objects['learner'].pk}"),
+        insiders=["case_a1", "admin_a", "absence_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+    ),
+    "api_trajectory_list": Listing(
+        url=_api("trajecten"),
+        marker=lambda w: w.objects["learner"].learner_number,
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "staff_b", "staff_shared"],
+    ),
+    "api_trajectory_detail": Detail(
+        url=lambda w: _api(f"trajecten/{w.objects['trajectory'].pk}"),
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+    ),
+    "api_exam_result_list": Listing(
+        url=_api("examenresultaten"),
+        marker=lambda w: w.objects["learner"].learner_number,
+        insiders=["case_a1", "admin_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "staff_b", "staff_shared"],
+    ),
+    "api_exam_result_detail": Detail(
+        url=lambda w: _api(f"examenresultaten/{w.objects['exam'].pk}"),
+        insiders=["case_a1", "admin_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
     ),
 }
 
