@@ -80,7 +80,10 @@ class Learner(TenantOwned):
     is_asylum_permit_holder = models.BooleanField(
         _("asylum permit holder"),
         default=False,
-        help_text=_("Since 2025 a fine for an asylum permit holder needs a recorded ground (DOMAIN: legal facts)."),
+        help_text=_(
+            "Since 2025 a fine for an asylum permit holder is possible only for exceptional, proven, "
+            "persistent unwillingness, recorded by the case manager."
+        ),
     )
     pip_date = models.DateField(_("PIP date"), null=True, blank=True, help_text=_("Date of the first PIP."))
     integration_term_start = models.DateField(_("integration term from"), null=True, blank=True, editable=False)
