@@ -19,6 +19,8 @@ from contracts.models import (
     Route,
 )
 from contracts.permissions import CONTRACT_READERS, CONTRACT_WRITERS
+from inburgering.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from inburgering.api.writes import api_errors, validated_write
 from inburgering.tenancy.models import Municipality, Provider, Tenant
 
 # API name → model field, for every agreement on a contract.
@@ -85,33 +87,6 @@ API_NAME_FOR = {model: api for api, model in CONTRACT_API_FIELDS.items()} | {
     "__all__": "nonFieldErrors",
 }
 ROUTE_FIELDS = {Route.B1: "route_b1", Route.Z: "route_z", Route.EDUCATION: "route_education"}
-
-
-def _api_validation_error(error: DjangoValidationError) -> ValidationError:
-    detail: dict[str, list[str]] = {}
-    for field, messages in error.message_dict.items():
-        detail.setdefault(API_NAME_FOR.get(field, field), []).extend(messages)
-    return ValidationError(detail)
-
-
-class ScopedSlugRelatedField(serializers.SlugRelatedField):
-    """Looks values up in the caller's scope at validation time (never at import or schema time)."""
-
-    def __init__(self, *, scoped_model, **kwargs):
-        self.scoped_model = scoped_model
-        super().__init__(queryset=scoped_model.unscoped.none(), **kwargs)
-
-    def get_queryset(self):
-        return self.scoped_model.objects.all()
-
-
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    def __init__(self, *, scoped_model, **kwargs):
-        self.scoped_model = scoped_model
-        super().__init__(queryset=scoped_model.unscoped.none(), **kwargs)
-
-    def get_queryset(self):
-        return self.scoped_model.objects.all()
 
 
 class _ContractModelFields(serializers.ModelSerializer):
@@ -223,7 +198,12 @@ class ContractList(ContractRolePermissionMixin, generics.ListCreateAPIView):
                 actor=request.user, tenant=tenant, municipalities=validated.get("municipalities", []), **fields
             )
 
-        contract = _validated_write(self.get_serializer, request.data, create_contract)
+        contract = validated_write(
+            lambda data, partial: self.get_serializer(data=data, partial=partial),
+            request.data,
+            create_contract,
+            API_NAME_FOR,
+        )
         contract = selectors.contract_detail_queryset().get(pk=contract.pk)
         return Response(ContractSerializer(contract).data, status=201)
 
@@ -272,42 +252,29 @@ class ContractDetail(ContractRolePermissionMixin, generics.RetrieveUpdateAPIView
                 **_contract_fields(validated),
             )
 
-        _validated_write(lambda **kw: self.get_serializer(contract, partial=True, **kw), request.data, update_contract)
+        validated_write(
+            lambda data, partial: self.get_serializer(contract, data=data, partial=True),
+            request.data,
+            update_contract,
+            API_NAME_FOR,
+        )
         contract = selectors.contract_detail_queryset().get(pk=contract.pk)
         return Response(ContractSerializer(contract).data)
 
 
-def _validated_write(make_serializer, data, write):
-    """Type-check, then let the service validate the agreements; report every invalid field at once.
-
-    When some fields fail the type check, the others are still validated by the service, so a
-    client sees all problems in one answer (NL API Design Rules: invalidParams).
-    """
-    serializer = make_serializer(data=data)
-    if serializer.is_valid():
-        try:
-            with transaction.atomic():
-                return write(serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _api_validation_error(error) from error
-    type_errors = dict(serializer.errors)
-    remaining = {key: value for key, value in data.items() if key not in type_errors} if isinstance(data, dict) else {}
-    rest = make_serializer(data=remaining)
-    if rest.is_valid():
-        try:
-            with transaction.atomic():
-                write(rest.validated_data)
-                transaction.set_rollback(True)  # validation only: the request is invalid anyway
-        except DjangoValidationError as error:
-            for name, messages in _api_validation_error(error).detail.items():
-                type_errors.setdefault(name, messages)
-    else:
-        for name, messages in rest.errors.items():
-            type_errors.setdefault(name, messages)
-    raise ValidationError(type_errors)
-
-
 # --- Evaluations -----------------------------------------------------------------------------------
+
+
+EVALUATION_API_NAMES = {
+    "date": "datum",
+    "attendees": "aanwezigen",
+    "summary": "samenvatting",
+    "agreements": "afspraken",
+    "description": "actiepunten",
+    "owner": "actiepunten",
+    "due_date": "actiepunten",
+    "__all__": "nonFieldErrors",
+}
 
 
 class ActionItemSerializer(serializers.ModelSerializer):
@@ -379,7 +346,7 @@ class EvaluationList(ContractRolePermissionMixin, generics.ListCreateAPIView):
                         due_date=item["due_date"],
                     )
         except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from error
+            raise ValidationError(api_errors(error, EVALUATION_API_NAMES)) from error
         evaluation = ContractEvaluation.objects.prefetch_related("action_items").get(pk=evaluation.pk)
         return Response(EvaluationSerializer(evaluation).data, status=201)
 

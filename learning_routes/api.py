@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.text import format_lazy
@@ -28,11 +27,12 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from contracts.api import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from contracts.models import Contract, Route
+from inburgering.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from inburgering.api.writes import validated_write
 from inburgering.tenancy.models import Membership, Municipality, Role, User
 from learning_routes import selectors, services
 from learning_routes.models import (
@@ -104,53 +104,6 @@ EXAM_RESULT_API_NAMES = {
 
 
 # --- Plumbing ----------------------------------------------------------------------------------------
-
-
-def _api_errors(error: DjangoValidationError, api_names: dict[str, str]) -> dict[str, list[ErrorDetail]]:
-    """A service's ValidationError under API names, keeping each message's code (e.g. ``bsn_elfproef``)."""
-    by_field = error.error_dict if hasattr(error, "error_dict") else {"__all__": error.error_list}
-    detail: dict[str, list[ErrorDetail]] = {}
-    for field, errors in by_field.items():
-        name = api_names.get(field, field)
-        for item in errors:
-            for message in item:  # the message with its params filled in
-                detail.setdefault(name, []).append(ErrorDetail(str(message), code=item.code or "invalid"))
-    return detail
-
-
-def _validated_write(
-    make_serializer: Callable[..., serializers.Serializer], data, write: Callable, api_names: dict[str, str]
-):
-    """Type-check, then let the service validate; report every invalid field at once.
-
-    ``make_serializer(data, partial)`` builds the input serializer. When some fields fail the type
-    check (or are missing), the others are still validated by the service in a transaction that is
-    rolled back, so a client sees all problems in one answer (invalidParams). The same approach as
-    ``contracts.api._validated_write``, with this resource's API names, and the second pass partial
-    so a missing required field does not hide the service's findings on the fields that were sent.
-    """
-    serializer = make_serializer(data, partial=False)
-    if serializer.is_valid():
-        try:
-            with transaction.atomic():
-                return write(serializer.validated_data)
-        except DjangoValidationError as error:
-            raise ValidationError(_api_errors(error, api_names)) from error
-    type_errors = dict(serializer.errors)
-    remaining = {key: value for key, value in data.items() if key not in type_errors} if isinstance(data, dict) else {}
-    rest = make_serializer(remaining, partial=True)
-    if rest.is_valid():
-        try:
-            with transaction.atomic():
-                write(rest.validated_data)
-                transaction.set_rollback(True)  # validation only: the request is invalid anyway
-        except DjangoValidationError as error:
-            for name, messages in _api_errors(error, api_names).items():
-                type_errors.setdefault(name, messages)
-    else:
-        for name, messages in rest.errors.items():
-            type_errors.setdefault(name, messages)
-    raise ValidationError(type_errors)
 
 
 def _tenants_with_role(tenancy, roles: Iterable[str]) -> list[int]:
@@ -430,7 +383,7 @@ class LearnerList(_RolesMixin, generics.ListCreateAPIView):
                 **_learner_fields(validated),
             )
 
-        learner = _validated_write(self._input_serializer, request.data, create_learner, LEARNER_API_NAMES)
+        learner = validated_write(self._input_serializer, request.data, create_learner, LEARNER_API_NAMES)
         return Response(LearnerSerializer(learner, context=self.get_serializer_context()).data, status=201)
 
 
@@ -468,7 +421,7 @@ class LearnerDetail(_RolesMixin, generics.RetrieveUpdateAPIView):
                 actor=request.user, learner=learner, bsn=validated.get("bsn"), **_learner_fields(validated)
             )
 
-        _validated_write(
+        validated_write(
             lambda data, partial: self.get_serializer(learner, data=data, partial=partial or is_patch),
             request.data,
             update_learner,
@@ -621,7 +574,7 @@ class TrajectoryList(_RolesMixin, generics.ListCreateAPIView):
             _contract_region_errors(validated.get("contract"), learner.tenant_id)
             return services.trajectory_create(actor=request.user, learner=learner, **_trajectory_fields(validated))
 
-        trajectory = _validated_write(self._input_serializer, request.data, create_trajectory, TRAJECTORY_API_NAMES)
+        trajectory = validated_write(self._input_serializer, request.data, create_trajectory, TRAJECTORY_API_NAMES)
         return Response(self.get_serializer(trajectory).data, status=201)
 
 
@@ -663,7 +616,7 @@ class TrajectoryDetail(_RolesMixin, generics.RetrieveUpdateAPIView):
                 actor=request.user, trajectory=trajectory, **_trajectory_fields(validated)
             )
 
-        _validated_write(
+        validated_write(
             lambda data, partial: self.get_serializer(trajectory, data=data, partial=True),
             request.data,
             update_trajectory,
@@ -731,7 +684,7 @@ class ExamResultList(_RolesMixin, generics.ListCreateAPIView):
             fields = {key: value for key, value in validated.items() if key != "trajectory"}
             return services.exam_result_create(actor=request.user, trajectory=trajectory, **fields)
 
-        result = _validated_write(self._input_serializer, request.data, create_result, EXAM_RESULT_API_NAMES)
+        result = validated_write(self._input_serializer, request.data, create_result, EXAM_RESULT_API_NAMES)
         result = _exam_results().get(pk=result.pk)
         return Response(self.get_serializer(result).data, status=201)
 
