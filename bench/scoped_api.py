@@ -23,11 +23,55 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _bulk_learners(tenant, municipalities, contract, count: int, seed: int) -> None:
+    """Learners with an open trajectory, bulk-created (the BSN encrypted as the service does)."""
+    from learning_routes.bsn import bsn_lookup_hash, encrypt_bsn, passes_elfproef
+    from learning_routes.models import Learner, Trajectory
+
+    learners = []
+    number = 100_000_000 + seed * 100_000
+    while len(learners) < count:
+        number += 1
+        bsn = f"{number:09d}"
+        if not passes_elfproef(bsn):
+            continue
+        index = len(learners)
+        learners.append(
+            Learner(
+                tenant=tenant,
+                municipality=municipalities[index % len(municipalities)],
+                bsn_encrypted=encrypt_bsn(bsn),
+                bsn_hash=bsn_lookup_hash(bsn),
+                learner_number=f"B{seed:03d}{index:04d}"[-8:],
+                first_name="Test",
+                last_name=f"Inburgeraar {index}",
+                date_of_birth=date(1990, 1, 1),
+                pip_date=date(2024, 1, 1),
+                integration_term_start=date(2024, 1, 2),
+                integration_term_end=date(2027, 1, 2),
+            )
+        )
+    Learner.unscoped.bulk_create(learners)
+    Trajectory.unscoped.bulk_create(
+        Trajectory(
+            tenant=tenant,
+            learner=learner,
+            contract=contract,
+            route="b1",
+            status="actief",
+            start_date=date(2026, 2, 1),
+            dagdelen_per_week=4,
+        )
+        for learner in Learner.unscoped.filter(tenant=tenant)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tenants", type=int, default=200)
     parser.add_argument("--municipalities", type=int, default=10, help="per tenant")
     parser.add_argument("--contracts", type=int, default=5, help="per tenant")
+    parser.add_argument("--learners", type=int, default=100, help="per tenant (bulk-created)")
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
 
@@ -67,7 +111,7 @@ def main() -> None:
         with scope([Grant(tenant_id=tenant.pk)]):
             municipalities = list(Municipality.objects.all())
             for c in range(args.contracts):
-                contract_create(
+                contract = contract_create(
                     actor=None,
                     tenant=tenant,
                     municipalities=municipalities[c : c + 2] or municipalities[:1],
@@ -80,8 +124,10 @@ def main() -> None:
                     hourly_rate=Decimal("45"),
                     financing_model="uurtarief",
                 )
+            _bulk_learners(tenant, municipalities, contract, args.learners, t)
     print(
         f"data: {args.tenants} regio's x {args.municipalities} gemeenten x {args.contracts} contracten "
+        f"x {args.learners} inburgeraars "
         f"in {time.perf_counter() - started:.1f} s ({connection.vendor})"
     )
 
@@ -94,6 +140,12 @@ def main() -> None:
     urls = ["/api/v1/gemeenten", "/beheer/gemeenten", "/", "/contracten", "/api/v1/contracten"]
     if own is not None:
         urls.append(f"/contracten/{own.pk}")
+    from learning_routes.models import Learner
+
+    learner = Learner.unscoped.filter(tenant=own.tenant).order_by("pk").first() if own else None
+    urls += ["/inburgeraars", "/trajecten", "/termijnbewaking", "/api/v1/inburgeraars", "/api/v1/trajecten"]
+    if learner is not None:
+        urls.append(f"/inburgeraars/{learner.pk}")
     for url in urls:
         client.get(url)
         timings = []
