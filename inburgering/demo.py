@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 SEEDERS = (
     "contracts.demo.seed_contracts",
     "learning_routes.demo.seed_learners",
+    "attendance.demo.seed_attendance",
 )
 
 

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from attendance.selectors import ABSENCE_QUEUE_READERS, UPLOAD_READERS
 from contracts.permissions import CONTRACT_READERS
 from inburgering.tenancy.models import Role
 from learning_routes.permissions import LEARNER_READERS, TERM_MONITORS, TRAJECTORY_READERS
@@ -12,6 +13,8 @@ NAVIGATION = [
     (_("Learners"), "learner_list", set(LEARNER_READERS)),
     (_("Trajectories"), "trajectory_list", set(TRAJECTORY_READERS)),
     (_("Term monitoring"), "term_monitoring", set(TERM_MONITORS)),
+    (_("Attendance"), "attendance_upload_list", set(UPLOAD_READERS)),
+    (_("Absences to classify"), "absence_queue", set(ABSENCE_QUEUE_READERS)),
     (_("Contracts"), "contract_list", set(CONTRACT_READERS)),
     (_("Municipalities"), "municipality_list", {Role.TENANT_ADMIN}),
     (_("Language providers"), "provider_list", {Role.TENANT_ADMIN}),

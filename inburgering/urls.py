@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("inburgering.tenancy.urls")),
     path("", include("contracts.urls")),
     path("", include("learning_routes.urls")),
+    path("", include("attendance.urls")),
 ]
 
 

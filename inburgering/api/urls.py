@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
+from attendance import api as attendance_api
 from contracts import api as contracts_api
 from inburgering.tenancy import api as tenancy_api
 from learning_routes import api as learning_routes_api
@@ -27,4 +28,7 @@ urlpatterns = [
     path("trajecten/<int:pk>", learning_routes_api.TrajectoryDetail.as_view(), name="api_trajectory_detail"),
     path("examenresultaten", learning_routes_api.ExamResultList.as_view(), name="api_exam_result_list"),
     path("examenresultaten/<int:pk>", learning_routes_api.ExamResultDetail.as_view(), name="api_exam_result_detail"),
+    path("aanwezigheidsuploads", attendance_api.UploadList.as_view(), name="api_attendance_upload_list"),
+    path("aanwezigheidsuploads/<int:pk>", attendance_api.UploadDetail.as_view(), name="api_attendance_upload_detail"),
+    path("aanwezigheidsregistraties", attendance_api.RecordPush.as_view(), name="api_attendance_records"),
 ]

@@ -163,6 +163,14 @@ if _HTMX_DIST.exists():
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
+# Attendance uploads (issue 5): limits per file, configurable.
+ATTENDANCE_MAX_UPLOAD_BYTES = int(os.environ.get("ATTENDANCE_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+ATTENDANCE_MAX_UPLOAD_ROWS = int(os.environ.get("ATTENDANCE_MAX_UPLOAD_ROWS", "2000000"))
+ATTENDANCE_MAX_XLSX_ROWS = int(os.environ.get("ATTENDANCE_MAX_XLSX_ROWS", "200000"))
+# Uploads are streamed to disk by Django; keep request bodies in memory small.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "inburgering.api.authentication.ScopedTokenAuthentication",

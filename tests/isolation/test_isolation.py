@@ -88,6 +88,24 @@ def populated(world) -> World:
         )
         learner_services.dossier_access_record(user=world.users["case_a1"], learner=learner, action="bekeken")
     world.objects.update(learner=learner, trajectory=trajectory, exam=exam)
+    # An attendance upload by provider a: one absence stored, one row rejected.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attendance import services as attendance_services
+
+    body = (
+        "deelnemernummer;datum;dagdeel;geplande_minuten;aanwezige_minuten;status;reden;huiswerkklas;opmerking\n"
+        f"{learner.learner_number};02-03-2026;ochtend;180;0;afwezig;ziek;nee;\n"
+        "ZZ9999;03-03-2026;ochtend;180;180;aanwezig;;nee;\n"
+    ).encode()
+    with scope([Grant(tenant_id=world.tenants["a"].pk)]):
+        received = attendance_services.upload_receive(
+            user=world.users["staff_a"],
+            provider=world.providers["a"],
+            contract=contract,
+            uploaded_file=SimpleUploadedFile("aanwezigheid-regio-a.csv", body),
+        )
+        world.objects["upload"] = attendance_services.upload_process(upload_id=received.pk)
     # Tenant b has a contract with the shared provider: its staff must still not see provider a's.
     make_contract(world, tenant="b", provider="shared", municipalities=("b1",), reference="B-2026-01")
     return world
@@ -383,6 +401,49 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
         url=lambda w: _api(f"examenresultaten/{w.objects['exam'].pk}"),
         insiders=["case_a1", "admin_a", "staff_a"],
         outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+    ),
+    # --- attendance ----------------------------------------------------------------------------
+    "attendance_upload_list": Listing(
+        url="/aanwezigheid",
+        marker=lambda w: w.objects["upload"].original_name,
+        insiders=["staff_a"],
+        outsiders=["staff_b", "staff_shared", "admin_b"],
+    ),
+    "attendance_template": Exempt("a static CSV template without data"),
+    "attendance_upload_detail": Detail(
+        url=lambda w: f"/aanwezigheid/uploads/{w.objects['upload'].pk}",
+        insiders=["staff_a", "contract_a", "absence_a"],
+        outsiders=["staff_b", "staff_shared", "admin_b", "contract_b"],
+    ),
+    "attendance_upload_errors_csv": Detail(
+        url=lambda w: f"/aanwezigheid/uploads/{w.objects['upload'].pk}/fouten.csv",
+        insiders=["staff_a"],
+        outsiders=["staff_b", "staff_shared", "admin_b"],
+    ),
+    "trajectory_attendance": Detail(
+        url=lambda w: f"/trajecten/{w.objects['trajectory'].pk}/aanwezigheid",
+        insiders=["staff_a", "case_a1", "absence_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "admin_b"],
+    ),
+    "absence_queue": Listing(
+        url="/verzuim",
+        marker=lambda w: w.objects["learner"].learner_number,
+        insiders=["absence_a"],
+        outsiders=["absence_b", "admin_b"],
+    ),
+    "api_attendance_upload_list": Listing(
+        url=_api("aanwezigheidsuploads"),
+        marker=lambda w: w.objects["upload"].original_name,
+        insiders=["staff_a"],
+        outsiders=["staff_b", "staff_shared", "admin_b"],
+    ),
+    "api_attendance_upload_detail": Detail(
+        url=lambda w: _api(f"aanwezigheidsuploads/{w.objects['upload'].pk}"),
+        insiders=["staff_a"],
+        outsiders=["staff_b", "staff_shared", "admin_b"],
+    ),
+    "api_attendance_records": Exempt(
+        "POST only, for the caller's own provider's contracts; refusals tested in tests/attendance/test_api.py"
     ),
 }
 

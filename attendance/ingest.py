@@ -1,0 +1,323 @@
+"""Load lesson rows into AttendanceRecord: stage, validate set-based, upsert only what changed.
+
+Both database paths share the parser (attendance.parsing) and these SQL statements; they differ
+only in how the staging table is filled: PostgreSQL streams rows through COPY, SQLite (the
+embedded default) through executemany. In-file duplicates, unknown learner numbers and dates
+outside a trajectory are found in the database, never in a Python set, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from attendance.models import AttendanceUpload, AttendanceUploadError
+from attendance.parsing import RowError, convert_row
+
+STAGE = "attendance_stage"
+STAGE_COLUMNS = (
+    "line",
+    "learner_number",
+    "lesson_date",
+    "daypart",
+    "scheduled",
+    "attended",
+    "status",
+    "reason",
+    "homework",
+    "note",
+)
+BATCH_ROWS = 20_000
+ERROR_BATCH = 5_000
+# Provider fields compared to decide "changed" (the coordinator's classification is never compared).
+COMPARED = (
+    ("scheduled_minutes", "scheduled"),
+    ("attended_minutes", "attended"),
+    ("status", "status"),
+    ("reason", "reason"),
+    ("homework_class", "homework"),
+    ("note", "note"),
+)
+
+
+@dataclass
+class ImportResult:
+    rows_total: int = 0
+    rows_new: int = 0
+    rows_changed: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+    touched_trajectories: list[int] = field(default_factory=list)
+    months_touched: set = field(default_factory=set)
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _create_stage(cursor) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {STAGE} ("
+        "line integer NOT NULL, learner_number varchar(40) NOT NULL, lesson_date date NOT NULL, "
+        "daypart varchar(8) NOT NULL, scheduled integer NOT NULL, attended integer NOT NULL, "
+        "status varchar(10) NOT NULL, reason varchar(16) NOT NULL, homework boolean NOT NULL, "
+        "note varchar(500) NOT NULL, trajectory_id bigint NULL, problem varchar(24) NULL)"
+    )
+
+
+def _load_batch(cursor, batch: list[tuple], *, use_copy: bool) -> None:
+    if not batch:
+        return
+    if use_copy:
+        with cursor.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+            for row in batch:
+                copy.write_row(row)
+    else:
+        placeholders = ", ".join(["%s"] * len(STAGE_COLUMNS))
+        cursor.executemany(f"INSERT INTO {STAGE} ({', '.join(STAGE_COLUMNS)}) VALUES ({placeholders})", batch)
+
+
+class ErrorSink:
+    """Collects row errors and writes them in batches; counts rejected lines."""
+
+    def __init__(self, upload: AttendanceUpload):
+        self.upload = upload
+        self.buffer: list[AttendanceUploadError] = []
+        self.rejected_lines = 0
+
+    def add(self, errors: list[RowError]) -> None:
+        self.rejected_lines += 1
+        for error in errors:
+            self.buffer.append(
+                AttendanceUploadError(
+                    tenant_id=self.upload.tenant_id,
+                    upload=self.upload,
+                    line=error.line,
+                    column=error.column,
+                    value=error.value[:100],
+                    message=str(error.message)[:300],
+                    code=error.code[:40],
+                )
+            )
+        if len(self.buffer) >= ERROR_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            AttendanceUploadError.unscoped.bulk_create(self.buffer, batch_size=ERROR_BATCH)
+            self.buffer = []
+
+
+def stage_rows(
+    rows: Iterable[tuple[int, list[str]]],
+    *,
+    upload: AttendanceUpload,
+    hours: bool,
+    today: date,
+    sink: ErrorSink,
+    progress: Callable[[int], None] | None = None,
+    use_copy: bool | None = None,
+) -> int:
+    """Convert and stage every row; type errors go to the sink. Returns the number of data rows.
+
+    ``use_copy`` defaults to COPY on PostgreSQL; tests force the portable path to compare both.
+    """
+    use_copy = _is_postgres() if use_copy is None else use_copy
+    total = 0
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        _create_stage(cursor)
+        for line, values in rows:
+            total += 1
+            row, errors = convert_row(line, values, today=today, hours=hours)
+            if errors:
+                sink.add(errors)
+            else:
+                batch.append(row)
+            if len(batch) >= BATCH_ROWS:
+                _load_batch(cursor, batch, use_copy=use_copy)
+                batch = []
+                if progress:
+                    progress(total)
+        _load_batch(cursor, batch, use_copy=use_copy)
+        if _is_postgres():
+            cursor.execute(f"ANALYZE {STAGE}")
+    return total
+
+
+def _month_start_sql() -> str:
+    if _is_postgres():
+        return "CAST(date_trunc('month', r.lesson_date) AS date)"
+    return "date(r.lesson_date, 'start of month')"
+
+
+def _set_problems(cursor, *, tenant_id: int, contract_id: int) -> None:
+    # The same lesson twice in the file: every copy is rejected (found by the database, not a set).
+    cursor.execute(
+        f"UPDATE {STAGE} SET problem = 'duplicate' WHERE (learner_number, lesson_date, daypart) IN ("
+        f"SELECT learner_number, lesson_date, daypart FROM {STAGE} "
+        "GROUP BY learner_number, lesson_date, daypart HAVING COUNT(*) > 1)"
+    )
+    # The trajectory of this learner under this contract on that date.
+    cursor.execute(
+        f"UPDATE {STAGE} SET trajectory_id = t.id "
+        "FROM learning_routes_trajectory t JOIN learning_routes_learner l ON l.id = t.learner_id "
+        f"WHERE l.tenant_id = %s AND t.contract_id = %s AND l.learner_number = {STAGE}.learner_number "
+        f"AND t.start_date <= {STAGE}.lesson_date "
+        f"AND (t.end_date IS NULL OR t.end_date >= {STAGE}.lesson_date) AND {STAGE}.problem IS NULL",
+        [tenant_id, contract_id],
+    )
+    # Not found: a learner on this contract but outside the trajectory's dates, or not on this
+    # contract at all. The message never says whether the number exists elsewhere.
+    cursor.execute(
+        f"UPDATE {STAGE} SET problem = CASE WHEN EXISTS ("
+        "SELECT 1 FROM learning_routes_trajectory t JOIN learning_routes_learner l ON l.id = t.learner_id "
+        f"WHERE l.tenant_id = %s AND t.contract_id = %s AND l.learner_number = {STAGE}.learner_number"
+        ") THEN 'outside_trajectory' ELSE 'unknown_learner' END "
+        f"WHERE trajectory_id IS NULL AND problem IS NULL",
+        [tenant_id, contract_id],
+    )
+
+
+def _problem_errors(cursor, sink: ErrorSink) -> None:
+    cursor.execute(
+        f"SELECT learner_number, lesson_date, daypart, line FROM {STAGE} WHERE problem = 'duplicate' "
+        "ORDER BY learner_number, lesson_date, daypart, line"
+    )
+    groups: dict[tuple, list[int]] = {}
+    for learner_number, lesson_date, daypart, line in cursor.fetchall():
+        groups.setdefault((learner_number, lesson_date, daypart), []).append(line)
+    for lines in groups.values():
+        for line in lines:
+            others = ", ".join(str(other) for other in lines if other != line)
+            sink.add(
+                [
+                    RowError(
+                        line,
+                        "datum",
+                        "",
+                        _(
+                            "The same lesson (learner number, date and daypart) also appears on line %(lines)s; "
+                            "all copies are rejected. Keep one."
+                        )
+                        % {"lines": others},
+                        "duplicate",
+                    )
+                ]
+            )
+    cursor.execute(
+        f"SELECT line, learner_number, lesson_date, problem FROM {STAGE} "
+        "WHERE problem IN ('unknown_learner', 'outside_trajectory') ORDER BY line"
+    )
+    for line, learner_number, lesson_date, problem in cursor.fetchall():
+        if problem == "unknown_learner":
+            sink.add(
+                [
+                    RowError(
+                        line,
+                        "deelnemernummer",
+                        learner_number,
+                        _("This learner number is not on a trajectory under this contract."),
+                        "unknown_learner",
+                    )
+                ]
+            )
+        else:
+            sink.add(
+                [
+                    RowError(
+                        line,
+                        "datum",
+                        str(lesson_date),
+                        _("The date lies outside the learner's trajectory under this contract."),
+                        "outside_trajectory",
+                    )
+                ]
+            )
+
+
+def _upsert(cursor, *, upload: AttendanceUpload) -> tuple[int, int]:
+    """Audit and update changed rows, insert new ones. Returns (new, changed)."""
+    differs = " OR ".join(f"r.{record} <> s.{staged}" for record, staged in COMPARED)
+    join = "s.trajectory_id = r.trajectory_id AND s.lesson_date = r.lesson_date AND s.daypart = r.daypart"
+    cursor.execute(
+        "INSERT INTO attendance_attendancerecordchange (tenant_id, record_id, upload_id, previous_upload_id, "
+        "scheduled_minutes, attended_minutes, status, reason, homework_class, note, classification) "
+        "SELECT r.tenant_id, r.id, %s, r.upload_id, r.scheduled_minutes, r.attended_minutes, r.status, r.reason, "
+        f"r.homework_class, r.note, r.classification FROM attendance_attendancerecord r JOIN {STAGE} s ON {join} "
+        f"WHERE s.problem IS NULL AND ({differs})",
+        [upload.pk],
+    )
+    changed = cursor.rowcount
+    if changed:
+        sets = ", ".join(f"{record} = s.{staged}" for record, staged in COMPARED)
+        # An absence that became a presence (or a cancelled lesson) loses its classification; the
+        # old one stays in the change history (DOMAIN.md "Rule semantics").
+        cleared = "CASE WHEN r.status = 'afwezig' AND s.status <> 'afwezig' THEN {empty} ELSE r.{column} END"
+        update_target = "attendance_attendancerecord"
+        cursor.execute(
+            f"UPDATE {update_target} AS r SET {sets}, upload_id = %s, "
+            f"classification = {cleared.format(empty=chr(39) * 2, column='classification')}, "
+            f"culpability = {cleared.format(empty=chr(39) * 2, column='culpability')}, "
+            f"classified_by_id = {cleared.format(empty='NULL', column='classified_by_id')}, "
+            f"classified_at = {cleared.format(empty='NULL', column='classified_at')} "
+            f"FROM {STAGE} s WHERE {join} AND s.problem IS NULL AND ({differs})",
+            [upload.pk],
+        )
+    cursor.execute(
+        "INSERT INTO attendance_attendancerecord (tenant_id, trajectory_id, lesson_date, daypart, scheduled_minutes, "
+        "attended_minutes, status, reason, homework_class, note, upload_id, classification, culpability) "
+        "SELECT %s, s.trajectory_id, s.lesson_date, s.daypart, s.scheduled, s.attended, s.status, s.reason, "
+        f"s.homework, s.note, %s, '', '' FROM {STAGE} s WHERE s.problem IS NULL AND NOT EXISTS ("
+        f"SELECT 1 FROM attendance_attendancerecord r WHERE {join})",
+        [upload.tenant_id, upload.pk],
+    )
+    return cursor.rowcount, changed
+
+
+def refresh_rollups(cursor, *, trajectory_ids_sql: str, params: list) -> None:
+    """Recompute the monthly rollup of the given trajectories, set-based."""
+    cursor.execute(
+        f"DELETE FROM attendance_trajectoryattendancemonth WHERE trajectory_id IN ({trajectory_ids_sql})", params
+    )
+    cursor.execute(
+        "INSERT INTO attendance_trajectoryattendancemonth (tenant_id, trajectory_id, month, offered_minutes, "
+        "attended_minutes, absent_minutes, lessons, absences) "
+        f"SELECT r.tenant_id, r.trajectory_id, {_month_start_sql()}, "
+        "SUM(CASE WHEN r.status <> 'vervallen' THEN r.scheduled_minutes ELSE 0 END), SUM(r.attended_minutes), "
+        "SUM(CASE WHEN r.status = 'afwezig' THEN r.scheduled_minutes - r.attended_minutes ELSE 0 END), "
+        "SUM(CASE WHEN r.status <> 'vervallen' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN r.status = 'afwezig' THEN 1 ELSE 0 END) "
+        f"FROM attendance_attendancerecord r WHERE r.trajectory_id IN ({trajectory_ids_sql}) "
+        f"GROUP BY r.tenant_id, r.trajectory_id, {_month_start_sql()}",
+        params,
+    )
+
+
+def store_staged(*, upload: AttendanceUpload, sink: ErrorSink, rows_total: int) -> ImportResult:
+    """Validate the staged rows against the contract's trajectories and store them (one transaction)."""
+    result = ImportResult(rows_total=rows_total)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if _is_postgres():
+            # One import per contract at a time: two concurrent uploads never race on the same lesson.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7401, upload.contract_id])
+        _set_problems(cursor, tenant_id=upload.tenant_id, contract_id=upload.contract_id)
+        _problem_errors(cursor, sink)
+        sink.flush()
+        result.rows_new, result.rows_changed = _upsert(cursor, upload=upload)
+        cursor.execute(f"SELECT COUNT(*) FROM {STAGE} WHERE problem IS NULL")
+        stored = cursor.fetchone()[0]
+        result.rows_unchanged = stored - result.rows_new - result.rows_changed
+        if result.rows_new or result.rows_changed:
+            touched = f"SELECT DISTINCT trajectory_id FROM {STAGE} WHERE problem IS NULL"
+            refresh_rollups(cursor, trajectory_ids_sql=touched, params=[])
+            cursor.execute(touched)
+            result.touched_trajectories = [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    result.rows_rejected = sink.rejected_lines
+    return result
