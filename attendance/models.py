@@ -108,7 +108,14 @@ class AttendanceRecord(TenantOwned):
     the previous values in AttendanceRecordChange (DESIGN.md "Audit").
     """
 
-    trajectory = models.ForeignKey("learning_routes.Trajectory", on_delete=models.PROTECT, related_name="attendance")
+    # Indexes are what a million-row import pays for: the unique (trajectory, date, daypart) index
+    # serves trajectory lookups, (tenant, status, date) serves tenant lookups; no others.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"), db_index=False
+    )
+    trajectory = models.ForeignKey(
+        "learning_routes.Trajectory", on_delete=models.PROTECT, related_name="attendance", db_index=False
+    )
     lesson_date = models.DateField(_("date"))
     daypart = models.CharField(_("daypart"), max_length=8, choices=Daypart.choices)
     scheduled_minutes = models.PositiveIntegerField(_("scheduled minutes"))
@@ -117,13 +124,13 @@ class AttendanceRecord(TenantOwned):
     reason = models.CharField(_("reported reason"), max_length=16, choices=ReportedReason.choices, blank=True)
     homework_class = models.BooleanField(_("homework class"), default=False)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    upload = models.ForeignKey(AttendanceUpload, on_delete=models.PROTECT, related_name="+")
+    upload = models.ForeignKey(AttendanceUpload, on_delete=models.PROTECT, related_name="+", db_index=False)
     # The absence coordinator's classification (issue 7); a re-upload never overwrites it, except
     # that an absence turning into presence clears it (kept in the change history).
     classification = models.CharField(max_length=16, choices=Classification.choices, blank=True)
     culpability = models.CharField(max_length=32, blank=True)
     classified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     classified_at = models.DateTimeField(null=True, blank=True)
 
