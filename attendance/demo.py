@@ -137,6 +137,7 @@ def _lessons_for(
     cancelled: dict[tuple[date, str], str],
     homework_share: float,
     pattern_months: list[date],
+    absences: dict[tuple[int, date], int],
 ) -> list[Lesson]:
     period = _period(trajectory, first, last)
     if period is None:
@@ -163,7 +164,7 @@ def _lessons_for(
         in_month = [slot for slot in days if _month_start(slot[0]) == month and slot not in cancelled]
         if len(in_month) >= 3:
             forced.update(rng.sample(in_month, min(len(in_month), rng.randint(3, 5))))
-    absences_per_month: dict[date, int] = defaultdict(int)
+    learner = trajectory.learner_id
     lessons: list[Lesson] = []
     makeup_weeks: list[date] = []  # mondays of weeks that get a homework-class lesson
     for day, daypart in days:
@@ -174,9 +175,9 @@ def _lessons_for(
         month = _month_start(day)
         absent = (day, daypart) in forced
         if not absent and not pattern_months and rng.random() < ABSENCE_RATE:
-            absent = absences_per_month[month] < MAX_NORMAL_ABSENCES
+            absent = absences[learner, month] < MAX_NORMAL_ABSENCES
         if absent:
-            absences_per_month[month] += 1
+            absences[learner, month] += 1
             lessons.append(Lesson(number, day, daypart, scheduled, 0, "afwezig", reason=_weighted_reason(rng)))
             if rng.random() < homework_share:
                 makeup_weeks.append(day - timedelta(days=day.weekday()) + timedelta(weeks=1))
@@ -192,8 +193,8 @@ def _lessons_for(
         if day > end or monday.isocalendar().week in BREAK_WEEKS:
             continue
         month = _month_start(day)
-        present = rng.random() < 0.9 or (not pattern_months and absences_per_month[month] >= MAX_NORMAL_ABSENCES)
-        absences_per_month[month] += 0 if present else 1
+        present = rng.random() < 0.9 or (not pattern_months and absences[learner, month] >= MAX_NORMAL_ABSENCES)
+        absences[learner, month] += 0 if present else 1
         lessons.append(
             Lesson(
                 number,
@@ -232,6 +233,9 @@ def _plan(contract: Contract, *, first: date, last: date, today: date) -> Plan:
     candidates = [t for t in trajectories if t.is_open and t.start_date <= _add_months(_month_start(today), -2)]
     patterned = {t.pk for t in rng.sample(candidates, min(len(candidates), max(2, len(candidates) // 40)))}
     plan.patterns = len(patterned)
+    # Absences per learner and calendar month, over all of a learner's trajectories (a route switch
+    # mid-month must not add up to the rule's three by accident).
+    absences: dict[tuple[int, date], int] = defaultdict(int)
     for trajectory in trajectories:
         months = _pattern_months(rng, first, today) if trajectory.pk in patterned else []
         plan.lessons.extend(
@@ -243,6 +247,7 @@ def _plan(contract: Contract, *, first: date, last: date, today: date) -> Plan:
                 cancelled=cancelled,
                 homework_share=homework_share,
                 pattern_months=months,
+                absences=absences,
             )
         )
     return plan
