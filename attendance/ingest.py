@@ -30,6 +30,7 @@ STAGE_COLUMNS = (
     "reason",
     "homework",
     "note",
+    "trajectory_id",
 )
 BATCH_ROWS = 20_000
 ERROR_BATCH = 5_000
@@ -66,7 +67,7 @@ def _create_stage(cursor) -> None:
         "line integer NOT NULL, learner_number varchar(40) NOT NULL, lesson_date date NOT NULL, "
         "daypart varchar(8) NOT NULL, scheduled integer NOT NULL, attended integer NOT NULL, "
         "status varchar(10) NOT NULL, reason varchar(16) NOT NULL, homework boolean NOT NULL, "
-        "note varchar(500) NOT NULL, trajectory_id bigint NULL, problem varchar(24) NULL)"
+        "note varchar(500) NOT NULL, trajectory_id bigint NOT NULL, problem varchar(24) NULL)"
     )
 
 
@@ -128,6 +129,7 @@ def stage_rows(
     ``use_copy`` defaults to COPY on PostgreSQL; tests force the portable path to compare both.
     """
     use_copy = _is_postgres() if use_copy is None else use_copy
+    resolve = TrajectoryResolver(tenant_id=upload.tenant_id, contract_id=upload.contract_id)
     total = 0
     batch: list[tuple] = []
     with connection.cursor() as cursor:
@@ -137,8 +139,12 @@ def stage_rows(
             row, errors = convert_row(line, values, today=today, hours=hours)
             if errors:
                 sink.add(errors)
+                continue
+            trajectory_id, problem = resolve(line, row[1], row[2])
+            if problem is not None:
+                sink.add([problem])
             else:
-                batch.append(row)
+                batch.append((*row, trajectory_id))
             if len(batch) >= BATCH_ROWS:
                 _load_batch(cursor, batch, use_copy=use_copy)
                 batch = []
@@ -150,38 +156,64 @@ def stage_rows(
     return total
 
 
+class TrajectoryResolver:
+    """Learner number and date → the trajectory under this contract, from one query per upload.
+
+    The contract's trajectories (thousands, not millions) are read once, so a file of any size
+    costs one lookup per row in memory and no per-row query. The messages never say whether a
+    number exists outside this contract.
+    """
+
+    def __init__(self, *, tenant_id: int, contract_id: int):
+        from learning_routes.models import Trajectory
+
+        self.periods: dict[str, list[tuple[int, date, date | None]]] = {}
+        rows = Trajectory.unscoped.filter(tenant_id=tenant_id, contract_id=contract_id).values_list(
+            "learner__learner_number", "pk", "start_date", "end_date"
+        )
+        for number, trajectory_id, start, end in rows:
+            self.periods.setdefault(number, []).append((trajectory_id, start, end))
+
+    def __call__(self, line: int, learner_number: str, lesson_date: date) -> tuple[int | None, RowError | None]:
+        periods = self.periods.get(learner_number)
+        if not periods:
+            return None, RowError(
+                line,
+                "deelnemernummer",
+                learner_number,
+                _("This learner number is not on a trajectory under this contract."),
+                "unknown_learner",
+            )
+        for trajectory_id, start, end in periods:
+            if start <= lesson_date and (end is None or lesson_date <= end):
+                return trajectory_id, None
+        return None, RowError(
+            line,
+            "datum",
+            lesson_date.isoformat(),
+            _("The date lies outside the learner's trajectory under this contract."),
+            "outside_trajectory",
+        )
+
+
 def _month_start_sql() -> str:
     if _is_postgres():
         return "CAST(date_trunc('month', r.lesson_date) AS date)"
     return "date(r.lesson_date, 'start of month')"
 
 
-def _set_problems(cursor, *, tenant_id: int, contract_id: int) -> None:
-    # The same lesson twice in the file: every copy is rejected (found by the database, not a set).
+def _mark_duplicates(cursor) -> bool:
+    """The same lesson twice in the file: every copy is rejected. Found by the database, not a set;
+    the marking UPDATE runs only when there is something to mark."""
+    cursor.execute(f"SELECT 1 FROM {STAGE} GROUP BY learner_number, lesson_date, daypart HAVING COUNT(*) > 1 LIMIT 1")
+    if cursor.fetchone() is None:
+        return False
     cursor.execute(
         f"UPDATE {STAGE} SET problem = 'duplicate' WHERE (learner_number, lesson_date, daypart) IN ("
         f"SELECT learner_number, lesson_date, daypart FROM {STAGE} "
         "GROUP BY learner_number, lesson_date, daypart HAVING COUNT(*) > 1)"
     )
-    # The trajectory of this learner under this contract on that date.
-    cursor.execute(
-        f"UPDATE {STAGE} SET trajectory_id = t.id "
-        "FROM learning_routes_trajectory t JOIN learning_routes_learner l ON l.id = t.learner_id "
-        f"WHERE l.tenant_id = %s AND t.contract_id = %s AND l.learner_number = {STAGE}.learner_number "
-        f"AND t.start_date <= {STAGE}.lesson_date "
-        f"AND (t.end_date IS NULL OR t.end_date >= {STAGE}.lesson_date) AND {STAGE}.problem IS NULL",
-        [tenant_id, contract_id],
-    )
-    # Not found: a learner on this contract but outside the trajectory's dates, or not on this
-    # contract at all. The message never says whether the number exists elsewhere.
-    cursor.execute(
-        f"UPDATE {STAGE} SET problem = CASE WHEN EXISTS ("
-        "SELECT 1 FROM learning_routes_trajectory t JOIN learning_routes_learner l ON l.id = t.learner_id "
-        f"WHERE l.tenant_id = %s AND t.contract_id = %s AND l.learner_number = {STAGE}.learner_number"
-        ") THEN 'outside_trajectory' ELSE 'unknown_learner' END "
-        f"WHERE trajectory_id IS NULL AND problem IS NULL",
-        [tenant_id, contract_id],
-    )
+    return True
 
 
 def _problem_errors(cursor, sink: ErrorSink) -> None:
@@ -207,35 +239,6 @@ def _problem_errors(cursor, sink: ErrorSink) -> None:
                         )
                         % {"lines": others},
                         "duplicate",
-                    )
-                ]
-            )
-    cursor.execute(
-        f"SELECT line, learner_number, lesson_date, problem FROM {STAGE} "
-        "WHERE problem IN ('unknown_learner', 'outside_trajectory') ORDER BY line"
-    )
-    for line, learner_number, lesson_date, problem in cursor.fetchall():
-        if problem == "unknown_learner":
-            sink.add(
-                [
-                    RowError(
-                        line,
-                        "deelnemernummer",
-                        learner_number,
-                        _("This learner number is not on a trajectory under this contract."),
-                        "unknown_learner",
-                    )
-                ]
-            )
-        else:
-            sink.add(
-                [
-                    RowError(
-                        line,
-                        "datum",
-                        str(lesson_date),
-                        _("The date lies outside the learner's trajectory under this contract."),
-                        "outside_trajectory",
                     )
                 ]
             )
@@ -269,12 +272,14 @@ def _upsert(cursor, *, upload: AttendanceUpload) -> tuple[int, int]:
             f"FROM {STAGE} s WHERE {join} AND s.problem IS NULL AND ({differs})",
             [upload.pk],
         )
+    # New lessons: ON CONFLICT skips existing ones through the unique index, without reading the
+    # table being written (an anti-join against it made the planner rescan it per row when empty).
     cursor.execute(
         "INSERT INTO attendance_attendancerecord (tenant_id, trajectory_id, lesson_date, daypart, scheduled_minutes, "
         "attended_minutes, status, reason, homework_class, note, upload_id, classification, culpability) "
         "SELECT %s, s.trajectory_id, s.lesson_date, s.daypart, s.scheduled, s.attended, s.status, s.reason, "
-        f"s.homework, s.note, %s, '', '' FROM {STAGE} s WHERE s.problem IS NULL AND NOT EXISTS ("
-        f"SELECT 1 FROM attendance_attendancerecord r WHERE {join})",
+        f"s.homework, s.note, %s, '', '' FROM {STAGE} s WHERE s.problem IS NULL "
+        "ON CONFLICT (trajectory_id, lesson_date, daypart) DO NOTHING",
         [upload.tenant_id, upload.pk],
     )
     return cursor.rowcount, changed
@@ -306,8 +311,8 @@ def store_staged(*, upload: AttendanceUpload, sink: ErrorSink, rows_total: int) 
         if _is_postgres():
             # One import per contract at a time: two concurrent uploads never race on the same lesson.
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7401, upload.contract_id])
-        _set_problems(cursor, tenant_id=upload.tenant_id, contract_id=upload.contract_id)
-        _problem_errors(cursor, sink)
+        if _mark_duplicates(cursor):
+            _problem_errors(cursor, sink)
         sink.flush()
         result.rows_new, result.rows_changed = _upsert(cursor, upload=upload)
         cursor.execute(f"SELECT COUNT(*) FROM {STAGE} WHERE problem IS NULL")

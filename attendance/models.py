@@ -108,10 +108,18 @@ class AttendanceRecord(TenantOwned):
     the previous values in AttendanceRecordChange (DESIGN.md "Audit").
     """
 
-    # Indexes are what a million-row import pays for: the unique (trajectory, date, daypart) index
-    # serves trajectory lookups, (tenant, status, date) serves tenant lookups; no others.
+    # Indexes and foreign-key checks are what a million-row import pays for (bench/attendance_upload.py):
+    # the unique (trajectory, date, daypart) index serves trajectory lookups, (tenant, status, date)
+    # tenant lookups. The database checks the trajectory key; tenant, upload and classifier are set
+    # by the import itself from checked values (the tenant follows from the trajectory), so their
+    # per-row constraint checks are left out.
     tenant = models.ForeignKey(
-        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"), db_index=False
+        "tenancy.Tenant",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("region"),
+        db_index=False,
+        db_constraint=False,
     )
     trajectory = models.ForeignKey(
         "learning_routes.Trajectory", on_delete=models.PROTECT, related_name="attendance", db_index=False
@@ -124,13 +132,21 @@ class AttendanceRecord(TenantOwned):
     reason = models.CharField(_("reported reason"), max_length=16, choices=ReportedReason.choices, blank=True)
     homework_class = models.BooleanField(_("homework class"), default=False)
     note = models.CharField(_("note"), max_length=500, blank=True)
-    upload = models.ForeignKey(AttendanceUpload, on_delete=models.PROTECT, related_name="+", db_index=False)
+    upload = models.ForeignKey(
+        AttendanceUpload, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     # The absence coordinator's classification (issue 7); a re-upload never overwrites it, except
     # that an absence turning into presence clears it (kept in the change history).
     classification = models.CharField(max_length=16, choices=Classification.choices, blank=True)
     culpability = models.CharField(max_length=32, blank=True)
     classified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     classified_at = models.DateTimeField(null=True, blank=True)
 
@@ -150,9 +166,15 @@ class AttendanceRecord(TenantOwned):
 class AttendanceRecordChange(TenantOwned):
     """The previous provider values of a record an upload changed (set-based audit)."""
 
-    record = models.ForeignKey(AttendanceRecord, on_delete=models.CASCADE, related_name="changes")
-    upload = models.ForeignKey(AttendanceUpload, on_delete=models.PROTECT, related_name="changes")
-    previous_upload = models.ForeignKey(AttendanceUpload, on_delete=models.PROTECT, related_name="+")
+    # Written set-based from checked rows in the same transaction: no per-row constraint checks.
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"), db_constraint=False
+    )
+    record = models.ForeignKey(AttendanceRecord, on_delete=models.CASCADE, related_name="changes", db_constraint=False)
+    upload = models.ForeignKey(AttendanceUpload, on_delete=models.PROTECT, related_name="changes", db_constraint=False)
+    previous_upload = models.ForeignKey(
+        AttendanceUpload, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     scheduled_minutes = models.PositiveIntegerField()
     attended_minutes = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=LessonStatus.choices)
