@@ -19,6 +19,7 @@ from attendance.models import AttendanceUpload, AttendanceUploadError
 from attendance.parsing import RowError, convert_row
 
 STAGE = "attendance_stage"
+CHANGED = "attendance_changed"
 STAGE_COLUMNS = (
     "line",
     "learner_number",
@@ -248,30 +249,38 @@ def _upsert(cursor, *, upload: AttendanceUpload) -> tuple[int, int]:
     """Audit and update changed rows, insert new ones. Returns (new, changed)."""
     differs = " OR ".join(f"r.{record} <> s.{staged}" for record, staged in COMPARED)
     join = "s.trajectory_id = r.trajectory_id AND s.lesson_date = r.lesson_date AND s.daypart = r.daypart"
+    # One join of the staged rows with the stored lessons finds the changed ones; audit and update
+    # then go by primary key from that small table instead of joining everything again.
+    cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
     cursor.execute(
-        "INSERT INTO attendance_attendancerecordchange (tenant_id, record_id, upload_id, previous_upload_id, "
-        "scheduled_minutes, attended_minutes, status, reason, homework_class, note, classification) "
-        "SELECT r.tenant_id, r.id, %s, r.upload_id, r.scheduled_minutes, r.attended_minutes, r.status, r.reason, "
-        f"r.homework_class, r.note, r.classification FROM attendance_attendancerecord r JOIN {STAGE} s ON {join} "
-        f"WHERE s.problem IS NULL AND ({differs})",
-        [upload.pk],
+        f"CREATE TEMPORARY TABLE {CHANGED} AS SELECT r.id AS record_id, s.line AS line "
+        f"FROM attendance_attendancerecord r JOIN {STAGE} s ON {join} WHERE s.problem IS NULL AND ({differs})"
     )
-    changed = cursor.rowcount
+    cursor.execute(f"SELECT COUNT(*) FROM {CHANGED}")
+    changed = cursor.fetchone()[0]
     if changed:
+        cursor.execute(
+            "INSERT INTO attendance_attendancerecordchange (tenant_id, record_id, upload_id, previous_upload_id, "
+            "scheduled_minutes, attended_minutes, status, reason, homework_class, note, classification) "
+            "SELECT r.tenant_id, r.id, %s, r.upload_id, r.scheduled_minutes, r.attended_minutes, r.status, "
+            f"r.reason, r.homework_class, r.note, r.classification FROM attendance_attendancerecord r "
+            f"JOIN {CHANGED} c ON c.record_id = r.id",
+            [upload.pk],
+        )
         sets = ", ".join(f"{record} = s.{staged}" for record, staged in COMPARED)
         # An absence that became a presence (or a cancelled lesson) loses its classification; the
         # old one stays in the change history (DOMAIN.md "Rule semantics").
         cleared = "CASE WHEN r.status = 'afwezig' AND s.status <> 'afwezig' THEN {empty} ELSE r.{column} END"
-        update_target = "attendance_attendancerecord"
         cursor.execute(
-            f"UPDATE {update_target} AS r SET {sets}, upload_id = %s, "
+            f"UPDATE attendance_attendancerecord AS r SET {sets}, upload_id = %s, "
             f"classification = {cleared.format(empty=chr(39) * 2, column='classification')}, "
             f"culpability = {cleared.format(empty=chr(39) * 2, column='culpability')}, "
             f"classified_by_id = {cleared.format(empty='NULL', column='classified_by_id')}, "
             f"classified_at = {cleared.format(empty='NULL', column='classified_at')} "
-            f"FROM {STAGE} s WHERE {join} AND s.problem IS NULL AND ({differs})",
+            f"FROM {CHANGED} c JOIN {STAGE} s ON s.line = c.line WHERE r.id = c.record_id",
             [upload.pk],
         )
+    cursor.execute(f"DROP TABLE IF EXISTS {CHANGED}")
     # New lessons: ON CONFLICT skips existing ones through the unique index, without reading the
     # table being written (an anti-join against it made the planner rescan it per row when empty).
     cursor.execute(
