@@ -37,6 +37,7 @@ from attendance.models import (
     UploadStatus,
 )
 from contracts.models import Contract
+from inburgering.api.fields import named_enum_field
 from inburgering.api.writes import api_errors
 from inburgering.tenancy.models import Role
 
@@ -48,27 +49,11 @@ UPLOAD_API_NAMES = {"bestand": "bestand", "contract": "contract", "__all__": "no
 PUSH_API_NAMES = {"registraties": "registraties", "contract": "contract", "__all__": "nonFieldErrors"}
 
 
-def _enum(component_name: str, choices, *, blank: bool = False) -> type[serializers.ChoiceField]:
-    """A ChoiceField whose OpenAPI enum is one named component (no name clashes between 'status's)."""
-    values = [*choices.values, *([""] if blank else [])]
-    description = format_lazy(
-        "\n".join(f"* `{value}` - {{}}" for value in choices.values), *(label for _value, label in choices.choices)
-    )
-
-    @extend_schema_field({"type": "string", "enum": values, "description": description}, component_name=component_name)
-    class EnumField(serializers.ChoiceField):
-        def __init__(self, **kwargs):
-            super().__init__(choices=choices.choices, allow_blank=blank, **kwargs)
-
-    EnumField.__name__ = EnumField.__qualname__ = f"{component_name}Field"
-    return EnumField
-
-
-UploadStatusField = _enum("UploadstatusEnum", UploadStatus)
-UploadSourceField = _enum("UploadbronEnum", UploadSource)
-DaypartField = _enum("DagdeelEnum", Daypart)
-LessonStatusField = _enum("LesstatusEnum", LessonStatus)
-ReasonField = _enum("GemeldeRedenEnum", ReportedReason, blank=True)
+UploadStatusField = named_enum_field("UploadstatusEnum", UploadStatus)
+UploadSourceField = named_enum_field("UploadbronEnum", UploadSource)
+DaypartField = named_enum_field("DagdeelEnum", Daypart)
+LessonStatusField = named_enum_field("LesstatusEnum", LessonStatus)
+ReasonField = named_enum_field("GemeldeRedenEnum", ReportedReason, blank=True)
 
 
 # --- Representation ----------------------------------------------------------------------------------

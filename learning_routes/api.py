@@ -16,13 +16,11 @@ from collections.abc import Callable, Iterable
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
     extend_schema,
-    extend_schema_field,
     extend_schema_serializer,
     extend_schema_view,
 )
@@ -31,7 +29,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from contracts.models import Contract, Route
-from inburgering.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from inburgering.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField, named_enum_field
 from inburgering.api.writes import validated_write
 from inburgering.tenancy.models import Membership, Municipality, Role, User
 from learning_routes import selectors, services
@@ -176,33 +174,13 @@ FILTER_TRAJECT = OpenApiParameter("traject", int, description=_("Id of a traject
 # --- Choice fields -----------------------------------------------------------------------------------
 
 
-def _enum_field(component_name: str, choices, *, blank: bool = False) -> type[serializers.ChoiceField]:
-    """A ChoiceField whose OpenAPI enum is one named component.
-
-    drf-spectacular otherwise names enums after the property, and warns when one choice set has
-    several property names (doelniveauLezen … niveau) or one name has several choice sets (status).
-    """
-    values = [*choices.values, *([""] if blank else [])]
-    description = format_lazy(
-        "\n".join(f"* `{value}` - {{}}" for value in choices.values), *(label for _value, label in choices.choices)
-    )
-
-    @extend_schema_field({"type": "string", "enum": values, "description": description}, component_name=component_name)
-    class EnumField(serializers.ChoiceField):
-        def __init__(self, **kwargs):
-            super().__init__(choices=choices.choices, allow_blank=blank, **kwargs)
-
-    EnumField.__name__ = EnumField.__qualname__ = f"{component_name}Field"
-    return EnumField
-
-
-RouteField = _enum_field("LeerrouteEnum", Route)
-IntakeRouteField = _enum_field("AdviesLeerrouteEnum", Route, blank=True)
-TrajectoryStatusField = _enum_field("TrajectstatusEnum", TrajectoryStatus)
-EndReasonField = _enum_field("EindredenEnum", EndReason, blank=True)
-TargetLevelField = _enum_field("DoelniveauEnum", Level)
-ExamLevelField = _enum_field("NiveauEnum", Level, blank=True)
-ExamComponentField = _enum_field("OnderdeelEnum", ExamComponent)
+RouteField = named_enum_field("LeerrouteEnum", Route)
+IntakeRouteField = named_enum_field("AdviesLeerrouteEnum", Route, blank=True)
+TrajectoryStatusField = named_enum_field("TrajectstatusEnum", TrajectoryStatus)
+EndReasonField = named_enum_field("EindredenEnum", EndReason, blank=True)
+TargetLevelField = named_enum_field("DoelniveauEnum", Level)
+ExamLevelField = named_enum_field("NiveauEnum", Level, blank=True)
+ExamComponentField = named_enum_field("OnderdeelEnum", ExamComponent)
 
 
 # --- Related fields ----------------------------------------------------------------------------------
