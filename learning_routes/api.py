@@ -203,11 +203,6 @@ class CaseManagerField(serializers.SlugRelatedField):
         return User.objects.filter(is_active=True, pk__in=case_managers.values("user_id"))
 
 
-def TrajectoryContractField(**kwargs):  # noqa: N802 (reads like the field it returns)
-    """A contract in the caller's scope (case managers: the contracts covering their municipality)."""
-    return ScopedPrimaryKeyRelatedField(scoped_model=Contract, **kwargs)
-
-
 # --- Learners ----------------------------------------------------------------------------------------
 
 
@@ -442,7 +437,10 @@ class TrajectorySerializer(serializers.Serializer):
         scoped_model=Learner, source="learner", help_text=_("Id of the learner.")
     )
     deelnemernummer = serializers.CharField(source="learner.learner_number", read_only=True)
-    contract = TrajectoryContractField(help_text=_("Id of the contract the trajectory runs under."))
+    # Case managers see the contracts covering their municipality (their scope), so this suffices.
+    contract = ScopedPrimaryKeyRelatedField(
+        scoped_model=Contract, help_text=_("Id of the contract the trajectory runs under.")
+    )
     leerroute = RouteField(source="route")
     status = TrajectoryStatusField(required=False)
     startdatum = serializers.DateField(source="start_date")
