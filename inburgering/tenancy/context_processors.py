@@ -1,5 +1,8 @@
+from django.utils.functional import SimpleLazyObject
+
 from inburgering.navigation import NAVIGATION
 from inburgering.tenancy.models import Role
+from notifications.selectors import unread_count
 
 
 def tenancy(request):
@@ -12,4 +15,11 @@ def tenancy(request):
         if roles is None or context.roles.intersection(roles)
     ]
     role_labels = sorted(str(Role(role).label) for role in context.roles)
-    return {"navigation": items, "tenancy": context, "role_labels": role_labels}
+    # Lazy: the one COUNT query runs only when a template shows it (the header), at most once.
+    unread = SimpleLazyObject(lambda: unread_count(request.user))
+    return {
+        "navigation": items,
+        "tenancy": context,
+        "role_labels": role_labels,
+        "unread_notification_count": unread,
+    }
