@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance import ingest, rules
+from attendance import ingest, rules, signals
 from attendance.models import AttendanceUpload, UploadSource, UploadStatus
 from attendance.parsing import CANONICAL_COLUMNS, Limits, UploadRejected, open_upload
 from contracts.models import Contract
@@ -91,7 +91,7 @@ def upload_process(*, upload_id: int) -> AttendanceUpload:
     if upload.status in (UploadStatus.PROCESSED, UploadStatus.REJECTED):
         return upload  # a redelivered task: the upload was already handled
     try:
-        return _process(upload)
+        upload = _process(upload)
     except Exception:
         logger.exception("attendance upload %s failed", upload.pk)
         AttendanceUpload.unscoped.filter(pk=upload.pk).update(
@@ -102,6 +102,15 @@ def upload_process(*, upload_id: int) -> AttendanceUpload:
         )
         upload.refresh_from_db()
         return upload
+    if upload.status == UploadStatus.PROCESSED:
+        # Outside the import's transaction: a failing follow-up never undoes stored lessons.
+        responses = signals.upload_processed.send_robust(
+            sender=AttendanceUpload, upload=upload, changed=bool(upload.rows_new or upload.rows_changed)
+        )
+        for receiver, outcome in responses:
+            if isinstance(outcome, Exception):
+                logger.error("follow-up %s of upload %s failed", receiver.__name__, upload.pk, exc_info=outcome)
+    return upload
 
 
 def _process(upload: AttendanceUpload) -> AttendanceUpload:

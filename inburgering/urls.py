@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("learning_routes.urls")),
     path("", include("attendance.urls")),
+    path("", include("progress.urls")),
+    path("", include("notifications.urls")),
 ]
 
 

@@ -148,10 +148,11 @@ class TrajectoryForm(ServiceValidatedModelForm):
             contracts = contracts | Contract.objects.filter(pk=self.instance.contract_id)
         self.fields["contract"].queryset = contracts.order_by("reference")
         self.fields["contract"].label_from_instance = lambda c: f"{c.reference} – {c.provider.name}"
-        open_choices = [
-            (s.value, s.label)
-            for s in (TrajectoryStatus.STARTKLAS, TrajectoryStatus.ACTIVE, TrajectoryStatus.DOWNSCALED)
-        ]
+        # Downscaled only through a granted level-change request (guide 1.2), never chosen here.
+        open_statuses = [TrajectoryStatus.STARTKLAS, TrajectoryStatus.ACTIVE]
+        if self.instance.pk and self.instance.status == TrajectoryStatus.DOWNSCALED:
+            open_statuses.append(TrajectoryStatus.DOWNSCALED)
+        open_choices = [(s.value, s.label) for s in open_statuses]
         self.fields["status"].choices = open_choices
         if not self.instance.pk:
             for target in ("target_reading", "target_listening", "target_writing", "target_speaking"):

@@ -372,6 +372,9 @@ def trajectory_create(*, actor: User | None, learner: Learner, **fields: Any) ->
     unknown = set(fields) - set(TRAJECTORY_FIELDS)
     if unknown:
         raise TypeError(f"unknown trajectory fields: {sorted(unknown)}")
+    errors = _downscale_by_hand_errors(None, fields.get("status"))
+    if errors:
+        raise ValidationError(errors)
     route = fields.get("route")
     for target in TARGET_FIELDS:
         if not fields.get(target) and route in DEFAULT_TARGET_BY_ROUTE:
@@ -380,11 +383,29 @@ def trajectory_create(*, actor: User | None, learner: Learner, **fields: Any) ->
     return _save_trajectory(trajectory, actor)
 
 
+def _downscale_by_hand_errors(current_status: str | None, new_status: str | None) -> dict[str, list[str]]:
+    # Downscaling is the municipality's decision on a request, after the hours minimum (guide 1.2):
+    # the status is never set by hand, so the 600-hour rule cannot be bypassed.
+    if new_status == TrajectoryStatus.DOWNSCALED and current_status != TrajectoryStatus.DOWNSCALED:
+        return {
+            "status": [
+                _("Downscaling goes through a level-change request that the municipality grants; it cannot be set here.")
+            ]
+        }
+    return {}
+
+
 @transaction.atomic
-def trajectory_update(*, actor: User | None, trajectory: Trajectory, **fields: Any) -> Trajectory:
+def trajectory_update(
+    *, actor: User | None, trajectory: Trajectory, via_level_change: bool = False, **fields: Any
+) -> Trajectory:
     unknown = set(fields) - set(TRAJECTORY_FIELDS)
     if unknown:
         raise TypeError(f"unknown trajectory fields: {sorted(unknown)}")
+    if not via_level_change:
+        errors = _downscale_by_hand_errors(trajectory.status, fields.get("status"))
+        if errors:
+            raise ValidationError(errors)
     for name, value in fields.items():
         setattr(trajectory, name, value)
     return _save_trajectory(trajectory, actor)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "contracts",
     "learning_routes",
     "attendance",
+    "notifications",
+    "progress",
     "enforcement",
 ]
 
@@ -112,7 +114,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web process read while the worker writes (make demo runs both).
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A transaction takes the write lock when it begins: two writers then wait for each
+            # other (timeout) instead of one failing with "database is locked" when a read
+            # transaction tries to upgrade (e.g. two daily-job runs at once).
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     # A file, not memory, so a real Celery worker started by a test can share the test database;
     # one per test process, so two test runs never share (and break) one file.
@@ -250,6 +259,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@inburgering.localhost")
+# Absolute address of the application, for links in e-mails (notifications add their relative path).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
