@@ -7,6 +7,7 @@ from attendance import api as attendance_api
 from contracts import api as contracts_api
 from inburgering.tenancy import api as tenancy_api
 from learning_routes import api as learning_routes_api
+from progress import api as progress_api
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="api_schema"),
@@ -31,4 +32,25 @@ urlpatterns = [
     path("aanwezigheidsuploads", attendance_api.UploadList.as_view(), name="api_attendance_upload_list"),
     path("aanwezigheidsuploads/<int:pk>", attendance_api.UploadDetail.as_view(), name="api_attendance_upload_detail"),
     path("aanwezigheidsregistraties", attendance_api.RecordPush.as_view(), name="api_attendance_records"),
+    path("evaluatiemomenten", progress_api.CheckpointList.as_view(), name="api_checkpoint_list"),
+    path("evaluatiemomenten/<int:pk>", progress_api.CheckpointDetail.as_view(), name="api_checkpoint_detail"),
+    path("evaluatiemomenten/<int:pk>/indienen", progress_api.CheckpointSubmit.as_view(), name="api_checkpoint_submit"),
+    path(
+        "evaluatiemomenten/<int:pk>/beoordeling",
+        progress_api.CheckpointReview.as_view(),
+        name="api_checkpoint_review",
+    ),
+    path("niveauwijzigingsverzoeken", progress_api.LevelChangeRequestList.as_view(), name="api_level_change_list"),
+    path(
+        "niveauwijzigingsverzoeken/<int:pk>",
+        progress_api.LevelChangeRequestDetail.as_view(),
+        name="api_level_change_detail",
+    ),
+    path(
+        "niveauwijzigingsverzoeken/<int:pk>/beslissing",
+        progress_api.LevelChangeDecide.as_view(),
+        name="api_level_change_decide",
+    ),
+    path("verlengingen", progress_api.ExtensionList.as_view(), name="api_extension_list"),
+    path("verlengingen/<int:pk>", progress_api.ExtensionDetail.as_view(), name="api_extension_detail"),
 ]
