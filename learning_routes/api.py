@@ -11,8 +11,6 @@ is a separate serializer, so a field added to the full view never leaks to provi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -25,11 +23,20 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from contracts.models import Contract, Route
 from inburgering.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField, named_enum_field
+from inburgering.api.plumbing import (
+    FILTER_CONTRACT,
+    FILTER_TRAJECT,
+    RolesMixin,
+    choice,
+    object_id,
+    query_filters,
+    tenants_with_role,
+    text,
+)
 from inburgering.api.writes import validated_write
 from inburgering.tenancy.models import Membership, Municipality, Role, User
 from learning_routes import selectors, services
@@ -50,7 +57,6 @@ LEARNER_API_READERS = (*LEARNER_READERS, Role.PROVIDER_STAFF)
 # Roles that see the full representation of a trajectory (everyone but provider staff).
 TRAJECTORY_REGION_READERS = tuple(role for role in TRAJECTORY_READERS if role != Role.PROVIDER_STAFF)
 
-NOT_ALLOWED = _("Your role does not allow this.")
 
 # Model (or service) error keys → API names, for invalidParams.
 LEARNER_API_NAMES = {
@@ -104,71 +110,9 @@ EXAM_RESULT_API_NAMES = {
 # --- Plumbing ----------------------------------------------------------------------------------------
 
 
-def _tenants_with_role(tenancy, roles: Iterable[str]) -> list[int]:
-    wanted = set(roles)
-    return [tenant_id for tenant_id, held in tenancy.roles_by_tenant.items() if held & wanted]
-
-
-class _RolesMixin:
-    """Role checks per region: the API's scope spans all of the caller's regions."""
-
-    def require_role(self, *roles: str) -> None:
-        if not self.request.tenancy.has_role(*roles):
-            raise PermissionDenied(NOT_ALLOWED)
-
-    def require_role_in(self, tenant_id: int, *roles: str) -> None:
-        if not self.request.tenancy.has_role_in(tenant_id, *roles):
-            raise PermissionDenied(NOT_ALLOWED)
-
-    def _input_serializer(self, data, partial: bool) -> serializers.Serializer:
-        return self.get_serializer(data=data, partial=partial)
-
-    def only_tenants_with(self, queryset: QuerySet, *roles: str) -> QuerySet:
-        """Rows of the regions where the caller holds one of ``roles`` (a user may hold other roles elsewhere)."""
-        return queryset.filter(tenant_id__in=_tenants_with_role(self.request.tenancy, roles))
-
-
-def _query_filters(params, spec: dict[str, Callable[[str], object]]) -> dict[str, object]:
-    """Parse the query filters in ``spec`` (name → parser raising ValueError); all errors at once."""
-    values: dict[str, object] = {}
-    errors: dict[str, list[str]] = {}
-    for name, parse in spec.items():
-        raw = params.get(name)
-        if raw in (None, ""):
-            continue
-        try:
-            values[name] = parse(raw)
-        except ValueError as error:
-            errors[name] = [str(error)]
-    if errors:
-        raise ValidationError(errors)
-    return values
-
-
-def _object_id(raw: str) -> int:
-    if not raw.isdigit():
-        raise ValueError(_("Give the id (a whole number)."))
-    return int(raw)
-
-
-def _choice(choices) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if raw not in choices.values:
-            raise ValueError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(choices.values)})
-        return raw
-
-    return parse
-
-
-def _text(raw: str) -> str:
-    return raw
-
-
 FILTER_GEMEENTE = OpenApiParameter("gemeente", str, description=_("CBS code of the learner's municipality."))
-FILTER_CONTRACT = OpenApiParameter("contract", int, description=_("Id of a contract."))
 FILTER_LEERROUTE = OpenApiParameter("leerroute", str, enum=Route.values, description=_("Route: b1, z or onderwijs."))
 FILTER_STATUS = OpenApiParameter("status", str, enum=TrajectoryStatus.values, description=_("Trajectory status."))
-FILTER_TRAJECT = OpenApiParameter("traject", int, description=_("Id of a trajectory."))
 
 
 # --- Choice fields -----------------------------------------------------------------------------------
@@ -198,7 +142,7 @@ class CaseManagerField(serializers.SlugRelatedField):
         if tenancy is None:
             return User.objects.none()
         case_managers = Membership.objects.filter(
-            tenant_id__in=_tenants_with_role(tenancy, LEARNER_WRITERS), role=Role.CASE_MANAGER, is_active=True
+            tenant_id__in=tenants_with_role(tenancy, LEARNER_WRITERS), role=Role.CASE_MANAGER, is_active=True
         )
         return User.objects.filter(is_active=True, pk__in=case_managers.values("user_id"))
 
@@ -313,18 +257,18 @@ def _learner_fields(validated: dict) -> dict:
         responses={201: LearnerSerializer},
     ),
 )
-class LearnerList(_RolesMixin, generics.ListCreateAPIView):
+class LearnerList(RolesMixin, generics.ListCreateAPIView):
     serializer_class = LearnerSerializer
 
     def get_queryset(self):
         self.require_role(*LEARNER_API_READERS)
-        filters = _query_filters(
+        filters = query_filters(
             self.request.query_params,
             {
-                "gemeente": _text,
-                "contract": _object_id,
-                "leerroute": _choice(Route),
-                "status": _choice(TrajectoryStatus),
+                "gemeente": text,
+                "contract": object_id,
+                "leerroute": choice(Route),
+                "status": choice(TrajectoryStatus),
             },
         )
         learners = selectors.learner_list(
@@ -369,7 +313,7 @@ class LearnerList(_RolesMixin, generics.ListCreateAPIView):
     put=extend_schema(operation_id="inburgeraars_update", responses=LearnerSerializer),
     patch=extend_schema(operation_id="inburgeraars_partial_update", responses=LearnerSerializer),
 )
-class LearnerDetail(_RolesMixin, generics.RetrieveUpdateAPIView):
+class LearnerDetail(RolesMixin, generics.RetrieveUpdateAPIView):
     serializer_class = LearnerSerializer
 
     def get_object(self):
@@ -517,18 +461,18 @@ def _contract_region_errors(contract: Contract | None, tenant_id: int) -> None:
         responses={201: TrajectorySerializer},
     ),
 )
-class TrajectoryList(_RolesMixin, generics.ListCreateAPIView):
+class TrajectoryList(RolesMixin, generics.ListCreateAPIView):
     serializer_class = TrajectorySerializer
 
     def get_queryset(self):
         self.require_role(*TRAJECTORY_READERS)
-        filters = _query_filters(
+        filters = query_filters(
             self.request.query_params,
             {
-                "gemeente": _text,
-                "contract": _object_id,
-                "leerroute": _choice(Route),
-                "status": _choice(TrajectoryStatus),
+                "gemeente": text,
+                "contract": object_id,
+                "leerroute": choice(Route),
+                "status": choice(TrajectoryStatus),
             },
         )
         trajectories = selectors.trajectory_list(
@@ -569,7 +513,7 @@ class TrajectoryList(_RolesMixin, generics.ListCreateAPIView):
         responses=TrajectorySerializer,
     ),
 )
-class TrajectoryDetail(_RolesMixin, generics.RetrieveUpdateAPIView):
+class TrajectoryDetail(RolesMixin, generics.RetrieveUpdateAPIView):
     serializer_class = TrajectorySerializer
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -636,12 +580,12 @@ def _exam_results() -> QuerySet[ExamResult]:
     ),
     post=extend_schema(operation_id="examenresultaten_create", description=_("Record an exam result.")),
 )
-class ExamResultList(_RolesMixin, generics.ListCreateAPIView):
+class ExamResultList(RolesMixin, generics.ListCreateAPIView):
     serializer_class = ExamResultSerializer
 
     def get_queryset(self):
         self.require_role(*TRAJECTORY_READERS)
-        filters = _query_filters(self.request.query_params, {"traject": _object_id, "gemeente": _text})
+        filters = query_filters(self.request.query_params, {"traject": object_id, "gemeente": text})
         results = _exam_results()
         if "traject" in filters:
             results = results.filter(trajectory_id=filters["traject"])
@@ -666,7 +610,7 @@ class ExamResultList(_RolesMixin, generics.ListCreateAPIView):
 
 
 @extend_schema_view(get=extend_schema(operation_id="examenresultaten_retrieve", description=_("One exam result.")))
-class ExamResultDetail(_RolesMixin, generics.RetrieveAPIView):
+class ExamResultDetail(RolesMixin, generics.RetrieveAPIView):
     serializer_class = ExamResultSerializer
 
     def get_object(self):

@@ -23,9 +23,9 @@ from rest_framework.response import Response
 
 from contracts.models import HoursBasis, Route
 from inburgering.api.fields import ScopedPrimaryKeyRelatedField, named_enum_field
+from inburgering.api.plumbing import FILTER_CONTRACT, FILTER_TRAJECT, RolesMixin, choice, object_id, query_filters
 from inburgering.api.writes import validated_write
 from inburgering.tenancy.models import Role
-from learning_routes.api import FILTER_CONTRACT, FILTER_TRAJECT, _choice, _object_id, _query_filters, _RolesMixin
 from learning_routes.models import Level, Skill, Trajectory
 from progress import selectors, services
 from progress.models import (
@@ -99,7 +99,7 @@ FILTER_REQUEST_STATUS = OpenApiParameter(
 FILTER_KIND = OpenApiParameter("soort", str, enum=ChangeKind.values, description=_("Kind of level change."))
 
 
-class _ProgressAccess(_RolesMixin):
+class _ProgressAccess(RolesMixin):
     def require_provider_staff_of(self, trajectory: Trajectory) -> None:
         """403 unless the caller is staff of the trajectory's language provider in its region."""
         tenancy = self.request.tenancy
@@ -198,9 +198,9 @@ class CheckpointList(_ProgressAccess, generics.ListAPIView):
 
     def get_queryset(self):
         self.require_role(*PROGRESS_READERS)
-        filters = _query_filters(
+        filters = query_filters(
             self.request.query_params,
-            {"status": _choice(CheckpointStatus), "contract": _object_id, "traject": _object_id},
+            {"status": choice(CheckpointStatus), "contract": object_id, "traject": object_id},
         )
         checkpoints = selectors.checkpoint_list(
             statuses=[filters["status"]] if "status" in filters else None, contract_id=filters.get("contract")
@@ -384,13 +384,13 @@ class LevelChangeRequestList(_ProgressAccess, generics.ListCreateAPIView):
 
     def get_queryset(self):
         self.require_role(*PROGRESS_READERS)
-        filters = _query_filters(
+        filters = query_filters(
             self.request.query_params,
             {
-                "status": _choice(RequestStatus),
-                "soort": _choice(ChangeKind),
-                "contract": _object_id,
-                "traject": _object_id,
+                "status": choice(RequestStatus),
+                "soort": choice(ChangeKind),
+                "contract": object_id,
+                "traject": object_id,
             },
         )
         requests = _requests()
@@ -519,7 +519,7 @@ class ExtensionList(_ProgressAccess, generics.ListCreateAPIView):
 
     def get_queryset(self):
         self.require_role(*PROGRESS_READERS)
-        filters = _query_filters(self.request.query_params, {"traject": _object_id})
+        filters = query_filters(self.request.query_params, {"traject": object_id})
         extensions = _extensions()
         if "traject" in filters:
             extensions = extensions.filter(trajectory_id=filters["traject"])
