@@ -15,6 +15,7 @@ from contracts.permissions import CONTRACT_READERS, CONTRACT_WRITERS
 from contracts.presentation import SECTIONS
 from inburgering.forms import save_form
 from inburgering.tenancy.permissions import require_role, role_required
+from progress import selectors as progress_selectors
 
 
 @role_required(*CONTRACT_READERS)
@@ -62,6 +63,7 @@ def _sections(contract: Contract) -> list[tuple[str, str, list[tuple[str, object
 def contract_detail(request, pk: int):
     contract = get_object_or_404(selectors.contract_detail_queryset(), pk=pk)
     require_role(request, *CONTRACT_READERS)
+    today = timezone.localdate()
     return render(
         request,
         "contracts/contract_detail.html",
@@ -70,7 +72,10 @@ def contract_detail(request, pk: int):
             "sections": _sections(contract),
             "change_log": selectors.contract_change_log(contract),
             "can_write": request.tenancy.has_role(*CONTRACT_WRITERS),
-            "today": timezone.localdate(),
+            "today": today,
+            # Guide 1.2: how timely checkpoints are assessed and how long decisions take (3 queries).
+            "checkpoint_figures": progress_selectors.checkpoint_figures(contract_id=contract.pk),
+            "decision_figures": progress_selectors.decision_figures(contract_id=contract.pk, today=today),
         },
     )
 

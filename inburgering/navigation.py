@@ -7,12 +7,15 @@ from attendance.selectors import ABSENCE_QUEUE_READERS, UPLOAD_READERS
 from contracts.permissions import CONTRACT_READERS
 from inburgering.tenancy.models import Role
 from learning_routes.permissions import LEARNER_READERS, TERM_MONITORS, TRAJECTORY_READERS
+from progress.permissions import CHECKPOINT_READERS, LEVEL_CHANGE_READERS
 
 NAVIGATION = [
     (pgettext_lazy("navigation", "Home"), "home", None),
     (_("Learners"), "learner_list", set(LEARNER_READERS)),
     (_("Trajectories"), "trajectory_list", set(TRAJECTORY_READERS)),
     (_("Term monitoring"), "term_monitoring", set(TERM_MONITORS)),
+    (_("Checkpoints"), "checkpoint_list", set(CHECKPOINT_READERS)),
+    (_("Level changes"), "level_change_list", set(LEVEL_CHANGE_READERS)),
     (_("Attendance"), "attendance_upload_list", set(UPLOAD_READERS)),
     (_("Absences to classify"), "absence_queue", set(ABSENCE_QUEUE_READERS)),
     (_("Contracts"), "contract_list", set(CONTRACT_READERS)),

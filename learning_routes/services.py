@@ -389,7 +389,10 @@ def _downscale_by_hand_errors(current_status: str | None, new_status: str | None
     if new_status == TrajectoryStatus.DOWNSCALED and current_status != TrajectoryStatus.DOWNSCALED:
         return {
             "status": [
-                _("Downscaling goes through a level-change request that the municipality grants; it cannot be set here.")
+                _(
+                    "Downscaling goes through a level-change request that the municipality grants; "
+                    "it cannot be set here."
+                )
             ]
         }
     return {}

@@ -38,13 +38,7 @@ from progress.models import (
     LevelChangeRequest,
     RequestStatus,
 )
-
-# Who reads checkpoints, requests and extensions: the region's roles that work with trajectories
-# and the provider's staff (scoped to their contracts). Policy viewers see aggregates only and
-# absence coordinators work on absence, not on levels: neither reads these personal items.
-PROGRESS_READERS = (Role.CASE_MANAGER, Role.TENANT_ADMIN, Role.CONTRACT_MANAGER, Role.PROVIDER_STAFF)
-# The municipality's side: review a checkpoint, decide on a request, grant extra hours.
-MUNICIPALITY_DECIDERS = (Role.CASE_MANAGER,)
+from progress.permissions import CHECKPOINT_READERS, LEVEL_CHANGE_DECIDERS
 
 NOT_YOUR_PROVIDER = _("Only the staff of the contract's language provider can do this.")
 
@@ -112,7 +106,7 @@ class _ProgressAccess(RolesMixin):
     def visible(self, queryset: QuerySet, pk: int):
         """The object in the caller's scope (404 otherwise), readable by the caller's role (403 otherwise)."""
         obj = get_object_or_404(queryset, pk=pk)
-        self.require_role_in(obj.tenant_id, *PROGRESS_READERS)
+        self.require_role_in(obj.tenant_id, *CHECKPOINT_READERS)
         return obj
 
 
@@ -197,7 +191,7 @@ class CheckpointList(_ProgressAccess, generics.ListAPIView):
     serializer_class = CheckpointSerializer
 
     def get_queryset(self):
-        self.require_role(*PROGRESS_READERS)
+        self.require_role(*CHECKPOINT_READERS)
         filters = query_filters(
             self.request.query_params,
             {"status": choice(CheckpointStatus), "contract": object_id, "traject": object_id},
@@ -207,7 +201,7 @@ class CheckpointList(_ProgressAccess, generics.ListAPIView):
         ).prefetch_related("assessments")
         if "traject" in filters:
             checkpoints = checkpoints.filter(trajectory_id=filters["traject"])
-        return self.only_tenants_with(checkpoints, *PROGRESS_READERS)
+        return self.only_tenants_with(checkpoints, *CHECKPOINT_READERS)
 
 
 @extend_schema_view(get=extend_schema(operation_id="evaluatiemomenten_retrieve", description=_("One checkpoint.")))
@@ -259,7 +253,7 @@ class CheckpointReview(_ProgressAccess, generics.GenericAPIView):
     )
     def post(self, request, pk: int):
         checkpoint = self.visible(_checkpoints(), pk)
-        self.require_role_in(checkpoint.tenant_id, *MUNICIPALITY_DECIDERS)
+        self.require_role_in(checkpoint.tenant_id, *LEVEL_CHANGE_DECIDERS)
 
         def review(validated):
             return services.checkpoint_review(
@@ -383,7 +377,7 @@ class LevelChangeRequestList(_ProgressAccess, generics.ListCreateAPIView):
     serializer_class = LevelChangeRequestSerializer
 
     def get_queryset(self):
-        self.require_role(*PROGRESS_READERS)
+        self.require_role(*CHECKPOINT_READERS)
         filters = query_filters(
             self.request.query_params,
             {
@@ -402,7 +396,7 @@ class LevelChangeRequestList(_ProgressAccess, generics.ListCreateAPIView):
             requests = requests.filter(trajectory__contract_id=filters["contract"])
         if "traject" in filters:
             requests = requests.filter(trajectory_id=filters["traject"])
-        return self.only_tenants_with(requests, *PROGRESS_READERS)
+        return self.only_tenants_with(requests, *CHECKPOINT_READERS)
 
     def create(self, request, *args, **kwargs):
         self.require_role(Role.PROVIDER_STAFF)
@@ -453,7 +447,7 @@ class LevelChangeDecide(_ProgressAccess, generics.GenericAPIView):
     )
     def post(self, request, pk: int):
         level_change = self.visible(_requests(), pk)
-        self.require_role_in(level_change.tenant_id, *MUNICIPALITY_DECIDERS)
+        self.require_role_in(level_change.tenant_id, *LEVEL_CHANGE_DECIDERS)
 
         def decide(validated):
             return services.level_change_decide(
@@ -518,21 +512,21 @@ class ExtensionList(_ProgressAccess, generics.ListCreateAPIView):
     serializer_class = ExtensionSerializer
 
     def get_queryset(self):
-        self.require_role(*PROGRESS_READERS)
+        self.require_role(*CHECKPOINT_READERS)
         filters = query_filters(self.request.query_params, {"traject": object_id})
         extensions = _extensions()
         if "traject" in filters:
             extensions = extensions.filter(trajectory_id=filters["traject"])
-        return self.only_tenants_with(extensions, *PROGRESS_READERS)
+        return self.only_tenants_with(extensions, *CHECKPOINT_READERS)
 
     def create(self, request, *args, **kwargs):
-        self.require_role(*MUNICIPALITY_DECIDERS)
+        self.require_role(*LEVEL_CHANGE_DECIDERS)
 
         def grant(validated):
             trajectory = validated.get("trajectory")
             if trajectory is None:  # only while collecting the other errors: traject is invalid
                 return None
-            self.require_role_in(trajectory.tenant_id, *MUNICIPALITY_DECIDERS)
+            self.require_role_in(trajectory.tenant_id, *LEVEL_CHANGE_DECIDERS)
             return services.hours_extension_grant(
                 actor=request.user,
                 trajectory=trajectory,

@@ -6,10 +6,12 @@ import statistics
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import TrajectoryAttendanceMonth
+from contracts.models import Route
 from progress.models import (
     AWAITING_ASSESSMENT,
     Checkpoint,
@@ -112,10 +114,35 @@ def level_change_detail_queryset() -> QuerySet[LevelChangeRequest]:
 
 
 def maximum_warnings() -> QuerySet[MaximumHoursWarning]:
-    """Warnings on open trajectories, newest first."""
-    return MaximumHoursWarning.objects.filter(
-        trajectory__status__in=("startklas", "actief", "afgeschaald")
-    ).select_related("trajectory", "trajectory__learner", "trajectory__contract")
+    """Current warnings on open trajectories, newest first.
+
+    A warning is superseded once extensions raised the maximum above the one it warned about
+    (the detection warns again, at the new maximum, when that one is near too)."""
+    extended = (
+        HoursExtension.objects.filter(
+            trajectory__learner_id=OuterRef("trajectory__learner_id"),
+            trajectory__contract_id=OuterRef("trajectory__contract_id"),
+        )
+        .order_by()
+        .values("trajectory__learner_id")
+        .annotate(total=Sum("extra_hours"))
+        .values("total")
+    )
+    contract_maximum = Case(
+        When(trajectory__route=Route.B1, then=F("trajectory__contract__max_hours_b1")),
+        When(trajectory__route=Route.Z, then=F("trajectory__contract__max_hours_z")),
+        When(trajectory__route=Route.EDUCATION, then=F("trajectory__contract__max_hours_education")),
+        output_field=IntegerField(),
+    )
+    return (
+        MaximumHoursWarning.objects.filter(trajectory__status__in=("startklas", "actief", "afgeschaald"))
+        .annotate(
+            current_maximum=Coalesce(contract_maximum, Value(0))
+            + Coalesce(Subquery(extended, output_field=IntegerField()), Value(0))
+        )
+        .filter(maximum_hours__gte=F("current_maximum"))
+        .select_related("trajectory", "trajectory__learner", "trajectory__contract")
+    )
 
 
 def extensions_of(trajectory_ids) -> QuerySet[HoursExtension]:
@@ -160,7 +187,9 @@ def decision_figures(*, contract_id: int, today) -> DecisionFigures:
     """Turnaround of the municipality's decisions on a contract's requests (guide 1.2: measure it)."""
     requests = LevelChangeRequest.objects.filter(trajectory__contract_id=contract_id)
     decided = list(
-        requests.exclude(status=RequestStatus.SUBMITTED).values_list("turnaround_working_days", "decided_at", "due_date")
+        requests.exclude(status=RequestStatus.SUBMITTED).values_list(
+            "turnaround_working_days", "decided_at", "due_date"
+        )
     )
     days = [row[0] for row in decided if row[0] is not None]
     within = sum(1 for _, decided_at, due in decided if decided_at and local_date(decided_at) <= due)

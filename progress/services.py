@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from attendance.models import TrajectoryAttendanceMonth
 from contracts.models import Contract, ContractStatus, HoursBasis, Route
 from inburgering.audit import acting_as
-from inburgering.tenancy.models import Membership, Role, Tenant, User
+from inburgering.tenancy.models import Role, Tenant, User
 from inburgering.workdays import add_working_days, working_days_between
 from learning_routes import services as trajectory_services
 from learning_routes.models import LEVEL_ORDER, OPEN_STATUSES, Level, Skill, Trajectory, TrajectoryStatus
@@ -106,9 +106,7 @@ class DetectionResult:
 
 
 def _contracts_of(tenant_id: int) -> list[Contract]:
-    return list(
-        Contract.unscoped.filter(tenant_id=tenant_id).exclude(status=ContractStatus.DRAFT).order_by("pk")
-    )
+    return list(Contract.unscoped.filter(tenant_id=tenant_id).exclude(status=ContractStatus.DRAFT).order_by("pk"))
 
 
 def checkpoints_detect(*, tenant: Tenant, as_of: date) -> list[int]:
@@ -151,7 +149,8 @@ def checkpoints_detect(*, tenant: Tenant, as_of: date) -> list[int]:
         JOIN learner_minutes lm ON lm.learner_id = t.learner_id
         WHERE t.tenant_id = %s
           AND t.status IN ({_open_statuses_sql()})
-          AND (CASE WHEN th.hours_basis = %s THEN lm.offered ELSE lm.attended END) >= th.threshold_hours * {MINUTES_PER_HOUR}
+          AND (CASE WHEN th.hours_basis = %s THEN lm.offered ELSE lm.attended END)
+              >= th.threshold_hours * {MINUTES_PER_HOUR}
         ON CONFLICT (learner_id, threshold_hours) DO NOTHING
         RETURNING id
     """
@@ -244,7 +243,8 @@ def maximum_warnings_detect(*, tenant: Tenant, as_of: date) -> list[int]:
         LEFT JOIN extended x ON x.learner_id = t.learner_id AND x.contract_id = t.contract_id
         WHERE t.tenant_id = %s
           AND t.status IN ({_open_statuses_sql()})
-          AND o.minutes * 100 >= (l.maximum_hours + COALESCE(x.hours, 0)) * {MINUTES_PER_HOUR} * l.warning_percentage
+          AND o.minutes * 100
+              >= (l.maximum_hours + COALESCE(x.hours, 0)) * {MINUTES_PER_HOUR} * l.warning_percentage
         ON CONFLICT (trajectory_id, maximum_hours) DO NOTHING
         RETURNING id
     """
@@ -326,7 +326,9 @@ def progress_detect(*, tenant: Tenant, as_of: date) -> DetectionResult:
             _notify_new_checkpoints(created)
         if warnings:
             _notify_new_warnings(warnings)
-    return DetectionResult(checkpoints_created=len(created), checkpoints_overdue=overdue, warnings_created=len(warnings))
+    return DetectionResult(
+        checkpoints_created=len(created), checkpoints_overdue=overdue, warnings_created=len(warnings)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,7 +353,7 @@ def checkpoint_submit(
     if advice not in Advice.values:
         _require_fields(errors, "advice", _("Choose an advice: continue, downscale, upscale or route switch."))
     seen: dict[str, dict] = {}
-    for index, item in enumerate(assessments):
+    for item in assessments:
         skill = item.get("skill")
         if skill not in Skill.values:
             _require_fields(errors, "assessments", _("Unknown skill '%(skill)s'.") % {"skill": skill})
@@ -561,8 +563,8 @@ def level_change_request_create(
     checkpoint: Checkpoint | None = None,
 ) -> LevelChangeRequest:
     # Lock the trajectory: two requests submitted at once cannot both pass the "one open request" check.
-    trajectory = Trajectory.objects.select_for_update().select_related("contract__provider", "learner").get(
-        pk=trajectory.pk
+    trajectory = (
+        Trajectory.objects.select_for_update().select_related("contract__provider", "learner").get(pk=trajectory.pk)
     )
     skill_changes = skill_changes or []
     errors = level_change_errors(trajectory=trajectory, kind=kind, skill_changes=skill_changes, new_route=new_route)
@@ -642,13 +644,13 @@ def level_change_decide(
         errors.setdefault("decision_reason", []).append(_("Give the reason for refusing."))
     if decision == Decision.GRANTED:
         # The conditions are checked again: hours, route or quality mark may have changed since.
-        for field, messages in level_change_errors(
+        for messages in level_change_errors(
             trajectory=request.trajectory,
             kind=request.kind,
             skill_changes=request.skill_changes,
             new_route=request.new_route,
             request_id=request.pk,
-        ).items():
+        ).values():
             errors.setdefault("decision", []).extend(messages)
     if errors:
         raise ValidationError(errors)

@@ -111,6 +111,36 @@ def populated(world) -> World:
     return world
 
 
+def _progress(world: World, key: str):
+    """A checkpoint or level-change request of the populated world (created on first use)."""
+    from tests.progress.conftest import progress_objects
+
+    return progress_objects(world)[key]
+
+
+def _extension(world: World):
+    """Extra hours granted on the populated trajectory (created on first use): the contract first
+    continues while there is progress, with a maximum to extend."""
+    if "extension" not in world.objects:
+        from contracts import services as contract_services
+        from learning_routes.models import Trajectory
+        from progress import services as progress_services
+
+        with scope([Grant(tenant_id=world.tenants["a"].pk)]):
+            contract_services.contract_update(
+                actor=None,
+                contract=world.objects["contract"],
+                reason="Doorgaan bij voortgang",
+                continue_while_progress=True,
+                max_hours_b1=1000,
+            )
+            trajectory = Trajectory.objects.select_related("contract").get(pk=world.objects["trajectory"].pk)
+            world.objects["extension"] = progress_services.hours_extension_grant(
+                actor=world.users["case_a1"], trajectory=trajectory, extra_hours=40, reason="Verlenging-A"
+            )
+    return world.objects["extension"]
+
+
 MATRIX: dict[str, Exempt | Detail | Listing] = {
     # --- public or self-only routes ---------------------------------------------------------------
     "login": Exempt("public login page; login behaviour is tested in tests/tenancy/test_auth.py"),
@@ -444,6 +474,118 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
     ),
     "api_attendance_records": Exempt(
         "POST only, for the caller's own provider's contracts; refusals tested in tests/attendance/test_api.py"
+    ),
+    # --- progress API: checkpoints, level-change requests, extensions ------------------------------
+    # POSTs without a JSON body: outsiders 404 and other roles 403 before the body is read; an
+    # insider passes both and gets 415 (nothing changes). The writes are tested in tests/progress/test_api.py.
+    "api_checkpoint_list": Listing(
+        url=_api("evaluatiemomenten"),
+        marker=lambda w: _progress(w, "checkpoint").learner.learner_number,
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared", "policy_a"],
+    ),
+    "api_checkpoint_detail": Detail(
+        url=lambda w: _api(f"evaluatiemomenten/{_progress(w, 'checkpoint').pk}"),
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+        forbidden=["policy_a", "absence_a"],
+    ),
+    "api_checkpoint_submit": Detail(
+        url=lambda w: _api(f"evaluatiemomenten/{_progress(w, 'checkpoint').pk}/indienen"),
+        method="post",
+        insiders=["staff_a"],
+        insider_status=(415,),
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+        forbidden=["case_a1", "admin_a", "contract_a", "policy_a"],
+    ),
+    "api_checkpoint_review": Detail(
+        url=lambda w: _api(f"evaluatiemomenten/{_progress(w, 'checkpoint').pk}/beoordeling"),
+        method="post",
+        insiders=["case_a1"],
+        insider_status=(415,),
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+        forbidden=["staff_a", "admin_a", "contract_a", "policy_a"],
+    ),
+    "api_level_change_list": Listing(
+        url=_api("niveauwijzigingsverzoeken"),
+        marker=lambda w: _progress(w, "level_change").trajectory.learner.learner_number,
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared", "policy_a"],
+    ),
+    "api_level_change_detail": Detail(
+        url=lambda w: _api(f"niveauwijzigingsverzoeken/{_progress(w, 'level_change').pk}"),
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+        forbidden=["policy_a", "absence_a"],
+    ),
+    "api_level_change_decide": Detail(
+        url=lambda w: _api(f"niveauwijzigingsverzoeken/{_progress(w, 'level_change').pk}/beslissing"),
+        method="post",
+        insiders=["case_a1"],
+        insider_status=(415,),
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+        forbidden=["staff_a", "admin_a", "contract_a", "policy_a"],
+    ),
+    "api_extension_list": Listing(
+        url=_api("verlengingen"),
+        marker=lambda w: _extension(w).reason,
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared", "policy_a"],
+    ),
+    "api_extension_detail": Detail(
+        url=lambda w: _api(f"verlengingen/{_extension(w).pk}"),
+        insiders=["case_a1", "admin_a", "contract_a", "staff_a"],
+        outsiders=["case_a2", "admin_b", "case_b1", "staff_b", "staff_shared"],
+        forbidden=["policy_a", "absence_a"],
+    ),
+    # --- progress pages: checkpoints, level-change requests, extensions -----------------------------
+    "checkpoint_list": Listing(
+        url="/evaluatiemomenten?weergave=openstaand",
+        marker=lambda w: _progress(w, "checkpoint").learner.learner_number,
+        insiders=["staff_a", "case_a1", "contract_a", "admin_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "admin_b", "case_b1", "absence_a"],
+    ),
+    "checkpoint_detail": Detail(
+        url=lambda w: f"/evaluatiemomenten/{_progress(w, 'checkpoint').pk}",
+        insiders=["staff_a", "case_a1", "contract_a", "admin_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "admin_b", "case_b1"],
+        forbidden=["absence_a", "policy_a"],
+    ),
+    "level_change_list": Listing(
+        url="/niveauwijzigingen",
+        marker=lambda w: _progress(w, "level_change").trajectory.learner.learner_number,
+        insiders=["case_a1", "staff_a", "contract_a", "admin_a"],
+        outsiders=["case_a2", "staff_b", "staff_shared", "admin_b", "case_b1", "absence_a"],
+    ),
+    "level_change_create": Detail(
+        url=lambda w: f"/niveauwijzigingen/nieuw?traject={w.objects['trajectory'].pk}",
+        insiders=["staff_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "admin_b", "case_b1"],
+        forbidden=["case_a1", "admin_a", "contract_a", "absence_a"],
+    ),
+    "level_change_detail": Detail(
+        url=lambda w: f"/niveauwijzigingen/{_progress(w, 'level_change').pk}",
+        insiders=["case_a1", "staff_a", "contract_a", "admin_a"],
+        outsiders=["case_a2", "staff_b", "staff_shared", "admin_b", "case_b1"],
+        forbidden=["absence_a", "policy_a"],
+    ),
+    "level_change_evidence": Detail(
+        url=lambda w: f"/niveauwijzigingen/{_progress(w, 'level_change').pk}/bijlage",
+        insiders=["case_a1", "staff_a", "contract_a", "admin_a"],
+        outsiders=["case_a2", "staff_b", "staff_shared", "admin_b", "case_b1"],
+        forbidden=["absence_a", "policy_a"],
+    ),
+    "hours_extension_create": Detail(
+        url=lambda w: f"/trajecten/{w.objects['trajectory'].pk}/verlenging",
+        insiders=["case_a1"],
+        outsiders=["case_a2", "admin_b", "staff_b", "staff_shared", "case_b1"],
+        forbidden=["admin_a", "staff_a", "contract_a", "absence_a"],
+    ),
+    # --- notifications (per user, not tenant-owned: always filtered by request.user) ---------------
+    "notification_list": Exempt("lists only the caller's own notifications; tested in tests/notifications"),
+    "notification_mark_all_read": Exempt("POST, marks only the caller's own notifications; see tests/notifications"),
+    "notification_open": Exempt(
+        "POST on the caller's own notification only; another user's answers 404, tested in tests/notifications"
     ),
 }
 
