@@ -21,7 +21,7 @@ class CheckpointStatus(models.TextChoices):
     OPEN = "open", _("open")
     SUBMITTED = "ingediend", _("submitted")
     REVIEWED = "beoordeeld", _("reviewed")
-    OVERDUE = "te_laat", _("overdue")
+    OVERDUE = "te_laat", _("late")
 
 
 # The provider still has to assess these.
