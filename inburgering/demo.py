@@ -9,6 +9,7 @@ SEEDERS = (
     "contracts.demo.seed_contracts",
     "learning_routes.demo.seed_learners",
     "attendance.demo.seed_attendance",
+    "progress.demo.seed_progress",
 )
 
 

@@ -25,7 +25,6 @@ from learning_routes.models import EndReason, ExamComponent, Learner, Level, Tra
 
 SEED = 20260101
 STARTKLAS_DAYS = 42  # the intake class takes six weeks (guide 1.2, Zuid-Kennemerland)
-DOWNSCALE_AFTER_DAYS = 365  # roughly 600 attended hours: downscaling is allowed only after that (guide 1.2)
 
 # Learners per municipality (CBS code): the big municipalities get the most.
 LEARNERS_PER_MUNICIPALITY = {
@@ -232,11 +231,7 @@ def _open_trajectory(region: Region, learner: Learner, contract: Contract, route
     if (region.today - start).days < STARTKLAS_DAYS:
         status = TrajectoryStatus.STARTKLAS
     fields: dict = {}
-    if route == Route.B1 and (region.today - start).days > DOWNSCALE_AFTER_DAYS and rng.random() < 0.3:
-        status = TrajectoryStatus.DOWNSCALED
-        skills = ["target_writing"] if rng.random() < 0.5 else list(services.TARGET_FIELDS)
-        fields.update(dict.fromkeys(skills, Level.A2))
-    elif route == Route.B1 and contract.b2_clause and status == TrajectoryStatus.ACTIVE and rng.random() < 0.1:
+    if route == Route.B1 and contract.b2_clause and status == TrajectoryStatus.ACTIVE and rng.random() < 0.1:
         fields.update(b2_track=True, target_speaking=Level.B2, target_listening=Level.B2)
     trajectory = services.trajectory_create(
         actor=region.actor_for(learner),
