@@ -9,7 +9,6 @@ so notifications go out once.
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -46,6 +45,8 @@ from progress.models import (
 )
 
 MINUTES_PER_HOUR = selectors.MINUTES_PER_HOUR
+# Checkpoints whose reached-on date one query computes (bounded parameter count on SQLite).
+REACHED_ON_BATCH = 5000
 SKILL_FIELD = {
     Skill.READING: "target_reading",
     Skill.LISTENING: "target_listening",
@@ -164,34 +165,75 @@ def checkpoints_detect(*, tenant: Tenant, as_of: date) -> list[int]:
 
 
 def _fill_reached_on(checkpoint_ids: list[int]) -> None:
-    """The lesson date on which each new checkpoint's threshold was reached: a running total of the
-    learner's lessons (window function), only for the learners of these checkpoints."""
-    record_table = _table(_attendance_record_model())
-    trajectory, checkpoint = _table(Trajectory), _table(Checkpoint)
-    marks = ", ".join(["%s"] * len(checkpoint_ids))
-    sql = f"""
-        WITH running AS (
-            SELECT t.learner_id AS learner_id, r.lesson_date AS lesson_date,
-                   SUM(r.attended_minutes) OVER w AS attended,
-                   SUM(CASE WHEN r.status = 'vervallen' THEN 0 ELSE r.scheduled_minutes END) OVER w AS offered
-            FROM {record_table} r JOIN {trajectory} t ON t.id = r.trajectory_id
-            WHERE t.learner_id IN (SELECT learner_id FROM {checkpoint} WHERE id IN ({marks}))
-            WINDOW w AS (PARTITION BY t.learner_id ORDER BY r.lesson_date, r.daypart, r.id ROWS UNBOUNDED PRECEDING)
-        )
-        SELECT c.id, MIN(running.lesson_date)
-        FROM {checkpoint} c JOIN running ON running.learner_id = c.learner_id
-        WHERE c.id IN ({marks})
-          AND (CASE WHEN c.hours_basis = %s THEN running.offered ELSE running.attended END)
-              >= c.threshold_hours * {MINUTES_PER_HOUR}
-        GROUP BY c.id
+    """The lesson date on which each new checkpoint's threshold was reached.
+
+    Two steps keep it cheap: a running total over the monthly rollup finds the month of the
+    crossing and the minutes before it; only that month's lessons are then summed lesson by lesson.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*checkpoint_ids, *checkpoint_ids, HoursBasis.OFFERED])
-        reached = cursor.fetchall()
-    for checkpoint_id, day in reached:
-        if isinstance(day, str):  # SQLite hands back text from a window over dates
-            day = date.fromisoformat(day)
-        Checkpoint.unscoped.filter(pk=checkpoint_id).update(reached_on=day)
+    record_table = _table(_attendance_record_model())
+    rollup, trajectory, checkpoint = _table(TrajectoryAttendanceMonth), _table(Trajectory), _table(Checkpoint)
+    for start in range(0, len(checkpoint_ids), REACHED_ON_BATCH):
+        batch = checkpoint_ids[start : start + REACHED_ON_BATCH]
+        marks = ", ".join(["%s"] * len(batch))
+        sql = f"""
+            WITH new AS (
+                SELECT id, learner_id, threshold_hours * {MINUTES_PER_HOUR} AS needed,
+                       CASE WHEN hours_basis = %s THEN 1 ELSE 0 END AS offered_basis
+                FROM {checkpoint} WHERE id IN ({marks})
+            ),
+            months AS (
+                SELECT t.learner_id AS learner_id, m.month AS month,
+                       SUM(m.attended_minutes) AS attended, SUM(m.offered_minutes) AS offered
+                FROM {rollup} m JOIN {trajectory} t ON t.id = m.trajectory_id
+                WHERE t.learner_id IN (SELECT learner_id FROM new)
+                GROUP BY t.learner_id, m.month
+            ),
+            running_months AS (
+                SELECT learner_id, month,
+                       SUM(attended) OVER w AS attended_to, SUM(offered) OVER w AS offered_to,
+                       SUM(attended) OVER w - attended AS attended_before,
+                       SUM(offered) OVER w - offered AS offered_before
+                FROM months
+                WINDOW w AS (PARTITION BY learner_id ORDER BY month ROWS UNBOUNDED PRECEDING)
+            ),
+            crossing AS (
+                SELECT new.id AS checkpoint_id, new.learner_id AS learner_id, new.needed AS needed,
+                       new.offered_basis AS offered_basis, MIN(rm.month) AS month
+                FROM new JOIN running_months rm ON rm.learner_id = new.learner_id
+                WHERE (CASE WHEN new.offered_basis = 1 THEN rm.offered_to ELSE rm.attended_to END) >= new.needed
+                GROUP BY new.id, new.learner_id, new.needed, new.offered_basis
+            ),
+            lessons AS (
+                SELECT c.checkpoint_id AS checkpoint_id, r.lesson_date AS lesson_date,
+                       (CASE WHEN c.offered_basis = 1 THEN rm.offered_before ELSE rm.attended_before END)
+                       + SUM(CASE WHEN c.offered_basis = 1
+                                  THEN (CASE WHEN r.status = 'vervallen' THEN 0 ELSE r.scheduled_minutes END)
+                                  ELSE r.attended_minutes END)
+                         OVER (PARTITION BY c.checkpoint_id ORDER BY r.lesson_date, r.daypart, r.id
+                               ROWS UNBOUNDED PRECEDING) AS total,
+                       c.needed AS needed
+                FROM crossing c
+                JOIN running_months rm ON rm.learner_id = c.learner_id AND rm.month = c.month
+                JOIN {trajectory} t ON t.learner_id = c.learner_id
+                JOIN {record_table} r ON r.trajectory_id = t.id
+                     AND r.lesson_date >= c.month AND r.lesson_date < {_next_month_sql("c.month")}
+            )
+            SELECT checkpoint_id, MIN(lesson_date) FROM lessons WHERE total >= needed GROUP BY checkpoint_id
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [HoursBasis.OFFERED, *batch])
+            reached = cursor.fetchall()
+        rows = [
+            Checkpoint(pk=checkpoint_id, reached_on=date.fromisoformat(day) if isinstance(day, str) else day)
+            for checkpoint_id, day in reached
+        ]
+        Checkpoint.unscoped.bulk_update(rows, ["reached_on"], batch_size=1000)
+
+
+def _next_month_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + INTERVAL '1 month')::date"
+    return f"date({column}, '+1 month')"
 
 
 def _attendance_record_model():
@@ -254,65 +296,95 @@ def maximum_warnings_detect(*, tenant: Tenant, as_of: date) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _notify_new_checkpoints(checkpoint_ids: list[int]) -> None:
+class _Recipients:
+    """Provider staff and case managers, each looked up once per detection run."""
+
+    def __init__(self) -> None:
+        self._staff: dict[int, list[User]] = {}
+        self._case_managers: dict[tuple[int, int], list[User]] = {}
+
+    def provider_staff(self, provider_id: int) -> list[User]:
+        if provider_id not in self._staff:
+            self._staff[provider_id] = provider_staff(provider_id)
+        return self._staff[provider_id]
+
+    def case_managers(self, learner) -> list[User]:
+        if learner.case_manager is not None and learner.case_manager.is_active:
+            return [learner.case_manager]
+        key = (learner.tenant_id, learner.municipality_id)
+        if key not in self._case_managers:
+            self._case_managers[key] = case_managers(tenant_id=key[0], municipality_id=key[1])
+        return self._case_managers[key]
+
+
+def _group_by_recipient(items, recipients_of) -> dict[int, tuple[User, list]]:
+    grouped: dict[int, tuple[User, list]] = {}
+    for item in items:
+        for user in recipients_of(item):
+            grouped.setdefault(user.pk, (user, []))[1].append(item)
+    return grouped
+
+
+def _notify_new_checkpoints(checkpoint_ids: list[int], recipients: _Recipients) -> None:
+    """One digest per recipient, however many learners crossed a threshold in this run."""
     rows = Checkpoint.unscoped.filter(pk__in=checkpoint_ids).select_related(
-        "trajectory__contract", "learner", "learner__case_manager"
+        "tenant", "trajectory__contract", "learner", "learner__case_manager"
     )
-    by_user: dict[int, list[Checkpoint]] = defaultdict(list)
-    users: dict[int, User] = {}
-    staff_cache: dict[int, list[User]] = {}
-    for checkpoint in rows:
-        provider_id = checkpoint.trajectory.contract.provider_id
-        if provider_id not in staff_cache:
-            staff_cache[provider_id] = provider_staff(provider_id)
-        recipients = staff_cache[provider_id] + case_managers(
-            tenant_id=checkpoint.tenant_id,
-            municipality_id=checkpoint.learner.municipality_id,
-            assigned=checkpoint.learner.case_manager,
-        )
-        for user in recipients:
-            users[user.pk] = user
-            by_user[user.pk].append(checkpoint)
-    for user_id, checkpoints in by_user.items():
-        first = checkpoints[0]
+    grouped = _group_by_recipient(
+        rows,
+        lambda c: recipients.provider_staff(c.trajectory.contract.provider_id) + recipients.case_managers(c.learner),
+    )
+    for user, checkpoints in grouped.values():
         count = len(checkpoints)
-        subject = ngettext(
-            "%(count)s new checkpoint to assess",
-            "%(count)s new checkpoints to assess",
-            count,
-        ) % {"count": count}
-        body = _("Learners passed a checkpoint (%(hours)s hours). The provider's assessment is due by %(due)s.") % {
-            "hours": ", ".join(sorted({str(c.threshold_hours) for c in checkpoints}, key=int)),
-            "due": min(c.due_date for c in checkpoints).strftime("%d-%m-%Y"),
-        }
         notification_send(
-            recipients=[users[user_id]],
-            tenant=first.tenant,
-            subject=subject,
-            body=body,
+            recipients=[user],
+            tenant=checkpoints[0].tenant,
+            subject=ngettext(
+                "%(count)s new checkpoint to assess",
+                "%(count)s new checkpoints to assess",
+                count,
+            )
+            % {"count": count},
+            body=_("Learners passed a checkpoint (%(hours)s hours). The provider's assessment is due by %(due)s.")
+            % {
+                "hours": ", ".join(sorted({str(c.threshold_hours) for c in checkpoints}, key=int)),
+                "due": min(c.due_date for c in checkpoints).strftime("%d-%m-%Y"),
+            },
             url=reverse("checkpoint_list"),
         )
 
 
-def _notify_new_warnings(warning_ids: list[int]) -> None:
-    for warning in MaximumHoursWarning.unscoped.filter(pk__in=warning_ids).select_related(
-        "trajectory__learner", "trajectory__learner__case_manager", "trajectory__contract"
-    ):
-        learner = warning.trajectory.learner
-        recipients = case_managers(
-            tenant_id=warning.tenant_id, municipality_id=learner.municipality_id, assigned=learner.case_manager
-        ) + provider_staff(warning.trajectory.contract.provider_id)
-        notification_send(
-            recipients=recipients,
-            tenant=warning.tenant,
-            subject=_("Learner %(number)s is nearing the maximum lesson hours") % {"number": learner.learner_number},
-            body=_("%(offered)s of %(maximum)s offered hours on contract %(contract)s.")
+def _notify_new_warnings(warning_ids: list[int], recipients: _Recipients) -> None:
+    rows = MaximumHoursWarning.unscoped.filter(pk__in=warning_ids).select_related(
+        "tenant", "trajectory__learner", "trajectory__learner__case_manager", "trajectory__contract"
+    )
+    grouped = _group_by_recipient(
+        rows,
+        lambda w: (
+            recipients.case_managers(w.trajectory.learner)
+            + recipients.provider_staff(w.trajectory.contract.provider_id)
+        ),
+    )
+    for user, warnings in grouped.values():
+        if len(warnings) == 1:
+            warning = warnings[0]
+            subject = _("Learner %(number)s is nearing the maximum lesson hours") % {
+                "number": warning.trajectory.learner.learner_number
+            }
+        else:
+            subject = _("%(count)s learners are nearing the maximum lesson hours") % {"count": len(warnings)}
+        body = "\n".join(
+            _("%(number)s: %(offered)s of %(maximum)s offered hours on contract %(contract)s.")
             % {
-                "offered": warning.offered_hours,
-                "maximum": warning.maximum_hours,
-                "contract": warning.trajectory.contract.reference,
-            },
-            url=reverse("level_change_list"),
+                "number": w.trajectory.learner.learner_number,
+                "offered": w.offered_hours,
+                "maximum": w.maximum_hours,
+                "contract": w.trajectory.contract.reference,
+            }
+            for w in warnings[:20]
+        )
+        notification_send(
+            recipients=[user], tenant=warnings[0].tenant, subject=subject, body=body, url=reverse("level_change_list")
         )
 
 
@@ -322,10 +394,11 @@ def progress_detect(*, tenant: Tenant, as_of: date) -> DetectionResult:
         created = checkpoints_detect(tenant=tenant, as_of=as_of)
         overdue = checkpoints_mark_overdue(tenant=tenant, as_of=as_of)
         warnings = maximum_warnings_detect(tenant=tenant, as_of=as_of)
+        recipients = _Recipients()
         if created:
-            _notify_new_checkpoints(created)
+            _notify_new_checkpoints(created, recipients)
         if warnings:
-            _notify_new_warnings(warnings)
+            _notify_new_warnings(warnings, recipients)
     return DetectionResult(
         checkpoints_created=len(created), checkpoints_overdue=overdue, warnings_created=len(warnings)
     )
