@@ -460,9 +460,9 @@ def measure(region: dict, args, vendor: str) -> None:
         print("\nWhere the time of a cold run goes (SQL statements by wall time):")
         for sql, (seconds, count) in sorted(capture.totals.items(), key=lambda item: -item[1][0])[:8]:
             print(f"  {seconds:8.3f} s {count:7d}x  {sql}")
-        statements = [s for s in capture.statements if "progress_checkpoint" in s[0] or "OVER w" in s[0]]
+        statements = [s for s in capture.statements if "progress_checkpoint" in s[0]]
         insert = next((s for s in statements if "INSERT INTO" in s[0]), None)
-        fill = next((s for s in statements if "WINDOW w" in s[0]), None)
+        fill = next((s for s in statements if "WITH new AS" in s[0]), None)
         if insert is not None:
             clear_checkpoints(tenant.pk, vendor)
             print("\nEXPLAIN ANALYZE, the INSERT … SELECT (cold; rolled back):")
@@ -474,8 +474,10 @@ def measure(region: dict, args, vendor: str) -> None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT id FROM progress_checkpoint WHERE tenant_id = %s ORDER BY id", [tenant.pk])
                 ids = [row[0] for row in cursor.fetchall()]
-            params = [*ids, *ids, fill[1][-1]]
-            marks = ", ".join(["%s"] * len(ids))
+            # The fill runs in batches: explain the first, with this run's ids in place of the measured ones.
+            batch = ids[: len(fill[1]) - 1]
+            params = [fill[1][0], *batch]
+            marks = ", ".join(["%s"] * len(batch))
             sql = re.sub(r"IN \((%s(, )?)+\)", f"IN ({marks})", fill[0])
             print("\nEXPLAIN ANALYZE, the reached-on fill (window over the learners' lessons):")
             print(explain(sql, params, vendor))
