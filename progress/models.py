@@ -43,9 +43,7 @@ class Checkpoint(TenantOwned):
     """
 
     learner = models.ForeignKey("learning_routes.Learner", on_delete=models.PROTECT, related_name="checkpoints")
-    trajectory = models.ForeignKey(
-        "learning_routes.Trajectory", on_delete=models.PROTECT, related_name="checkpoints"
-    )
+    trajectory = models.ForeignKey("learning_routes.Trajectory", on_delete=models.PROTECT, related_name="checkpoints")
     threshold_hours = models.PositiveIntegerField(_("threshold (hours)"))
     hours_basis = models.CharField(_("hours counted"), max_length=16, choices=HoursBasis.choices)
     reached_on = models.DateField(_("threshold reached on"), null=True, blank=True)
