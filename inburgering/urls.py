@@ -26,6 +26,10 @@ urlpatterns = [
     path("", include("learning_routes.urls")),
     path("", include("attendance.urls")),
     path("", include("progress.urls")),
+    path("", include("enforcement.urls_triage")),
+    path("", include("enforcement.urls_cases")),
+    path("", include("enforcement.urls_policy")),
+    path("", include("enforcement.urls_absences")),
     path("", include("notifications.urls")),
 ]
 
