@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
@@ -19,7 +20,7 @@ from attendance.models import (
     TrajectoryAttendanceMonth,
 )
 from contracts.models import Contract, ContractStatus
-from inburgering.tenancy.models import Role
+from inburgering.tenancy.models import Municipality, Provider, RegionProvider, Role
 
 # Who reads what (DOMAIN.md "Visibility"). Uploads: the uploading provider's staff and the region's
 # contract managers, absence coordinators and tenant admins (read-only). Case managers and policy
@@ -30,6 +31,9 @@ UPLOAD_READERS = (Role.PROVIDER_STAFF, Role.CONTRACT_MANAGER, Role.ABSENCE_COORD
 CALENDAR_READERS = (Role.PROVIDER_STAFF, Role.CASE_MANAGER, Role.ABSENCE_COORDINATOR, Role.TENANT_ADMIN)
 # Absences awaiting classification: never providers.
 ABSENCE_QUEUE_READERS = (Role.ABSENCE_COORDINATOR, Role.TENANT_ADMIN)
+# Only the absence coordinator classifies absences and registers a learner's call-ins (guide 2.4).
+ABSENCE_CLASSIFIERS = (Role.ABSENCE_COORDINATOR,)
+CALL_IN_REGISTRARS = (Role.ABSENCE_COORDINATOR,)
 
 # Lessons of one day in the order they happen (the stored values sort avond < middag < ochtend).
 DAYPART_ORDER = Case(
@@ -149,6 +153,8 @@ class CalendarMonth:
 @dataclass
 class Calendar:
     months: list[CalendarMonth]
+    # The learner's call-ins for lessons of this trajectory (enforcement registers them), latest first.
+    call_ins: list = field(default_factory=list)
 
     @property
     def offered_minutes(self) -> int:
@@ -172,9 +178,11 @@ class Calendar:
 
 
 def trajectory_calendar(trajectory) -> Calendar:
-    """Months (newest first) from the rollup, each with its lessons in date and daypart order.
+    """Months (newest first) from the rollup, each with its lessons in date and daypart order; each
+    lesson carries the learner's call-in for it (``lesson.call_in``, None without one).
 
-    Two queries whatever the length of the trajectory: the rollup rows and the lessons.
+    Three queries whatever the length of the trajectory: the rollup rows, the lessons, the call-ins.
+    A lesson shows only the coordinator's outcome (``classification``), never the culpability.
     """
     months: dict[date, CalendarMonth] = {}
     for rollup in TrajectoryAttendanceMonth.objects.filter(trajectory_id=trajectory.pk).order_by("month"):
@@ -191,10 +199,23 @@ def trajectory_calendar(trajectory) -> Calendar:
         .annotate(daypart_order=DAYPART_ORDER)
         .order_by("lesson_date", "daypart_order", "pk")
     )
+    # The reverse accessor keeps attendance free of an import of enforcement (which builds on it).
+    call_ins = list(trajectory.call_ins.order_by("-lesson_date", "pk"))
+    by_lesson = {(call_in.lesson_date, call_in.daypart): call_in for call_in in call_ins}
     for lesson in lessons:
+        lesson.call_in = by_lesson.get((lesson.lesson_date, lesson.daypart))
         first = lesson.lesson_date.replace(day=1)
         months.setdefault(first, CalendarMonth(month=first)).lessons.append(lesson)
-    return Calendar(months=[months[key] for key in sorted(months, reverse=True)])
+    return Calendar(months=[months[key] for key in sorted(months, reverse=True)], call_ins=call_ins)
+
+
+def makeup_obligation(learner):
+    """The learner's make-up obligation (enforcement computes it where the policy requires make-up),
+    or None. Read through the reverse accessor: the learner is already visible to the caller."""
+    try:
+        return learner.makeup_obligation
+    except ObjectDoesNotExist:
+        return None
 
 
 def attended_minutes_by_trajectory(trajectory_ids: Iterable[int]) -> dict[int, int]:
@@ -214,11 +235,29 @@ def attended_minutes_by_trajectory(trajectory_ids: Iterable[int]) -> dict[int, i
 # --- Absences awaiting classification ----------------------------------------------------------------
 
 
-def absence_queue() -> QuerySet[AttendanceRecord]:
-    """Lessons reported absent that no coordinator has classified yet, newest first."""
+def absence_queue(
+    *, municipality_id: int | None = None, provider_id: int | None = None, month: date | None = None
+) -> QuerySet[AttendanceRecord]:
+    """Lessons reported absent that no coordinator has classified yet, newest first; optionally of
+    one municipality, one provider or one calendar month (``month`` is its first day)."""
+    records = AttendanceRecord.objects.filter(status=LessonStatus.ABSENT, classification="")
+    if municipality_id is not None:
+        records = records.filter(trajectory__learner__municipality_id=municipality_id)
+    if provider_id is not None:
+        records = records.filter(trajectory__contract__provider_id=provider_id)
+    if month is not None:
+        following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        records = records.filter(lesson_date__gte=month, lesson_date__lt=following)
     return (
-        AttendanceRecord.objects.filter(status=LessonStatus.ABSENT, classification="")
-        .select_related("trajectory__learner__municipality", "trajectory__contract__provider")
+        records.select_related("trajectory__learner__municipality", "trajectory__contract__provider")
         .annotate(daypart_order=DAYPART_ORDER)
         .order_by("-lesson_date", "-daypart_order", "-pk")
     )
+
+
+def absence_queue_filter_options() -> tuple[list[Municipality], list[Provider]]:
+    """The region's municipalities and language providers, for the queue's filters (two queries)."""
+    municipalities = list(Municipality.objects.order_by("name", "pk"))
+    links = RegionProvider.objects.select_related("provider").order_by("provider__name", "provider_id")
+    providers = list({link.provider_id: link.provider for link in links}.values())
+    return municipalities, providers

@@ -194,7 +194,9 @@ def trajectory_attendance(request, pk: int):
         {
             "trajectory": trajectory,
             "calendar": selectors.trajectory_calendar(trajectory),
+            "makeup": selectors.makeup_obligation(trajectory.learner),
             "links_to_dossier": request.tenancy.has_role(*LEARNER_READERS),
+            "may_register_call_in": request.tenancy.has_role(*selectors.CALL_IN_REGISTRARS),
         },
     )
 
@@ -204,5 +206,8 @@ def trajectory_attendance(request, pk: int):
 
 @role_required(*selectors.ABSENCE_QUEUE_READERS)
 def absence_queue(request):
-    page = Paginator(selectors.absence_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "attendance/absence_queue.html", {"page": page, "query": ""})
+    # The queue is where absences are classified, which enforcement (building on attendance) owns:
+    # its view renders the page, with the filters and the classification form (issue 7).
+    from enforcement.views.absences import absence_queue_page
+
+    return absence_queue_page(request)

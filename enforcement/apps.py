@@ -8,7 +8,7 @@ class EnforcementConfig(AppConfig):
 
     def ready(self) -> None:
         from attendance.signals import upload_processed
-        from enforcement import jobs  # noqa: F401  (registers the daily job)
+        from enforcement import absences, jobs  # noqa: F401  (register the daily jobs)
         from enforcement.receivers import alerts_after_upload
 
         upload_processed.connect(alerts_after_upload, dispatch_uid="enforcement-alerts-after-upload")

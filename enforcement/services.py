@@ -13,6 +13,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,8 +29,9 @@ from enforcement.models import (
     Culpability,
     WarningLetter,
 )
-from inburgering.tenancy.models import Tenant, User
-from learning_routes.models import Trajectory
+from inburgering.tenancy.models import Role, Tenant, User
+from learning_routes.models import Learner, Trajectory
+from notifications.services import notification_send
 
 
 def month_start(day: date) -> date:
@@ -146,7 +148,7 @@ def absence_alerts_detect(*, tenant: Tenant, month: date) -> AlertRun:
         ]
         # ignore_conflicts: a concurrent run that inserted the same (learner, month) first wins.
         AbsenceAlert.unscoped.bulk_create(new_alerts, ignore_conflicts=True)
-        changed, withdrawn = [], []
+        changed, withdrawn, below_after_letter = [], [], []
         for learner_id, alert in existing.items():
             entry = counted.get(learner_id)
             dates = [day.isoformat() for day in entry.dates] if entry else []
@@ -167,9 +169,13 @@ def absence_alerts_detect(*, tenant: Tenant, month: date) -> AlertRun:
                 if not _letter_handed_out(alert):
                     alert.status = AlertStatus.WITHDRAWN
                     withdrawn.append(alert)
+                else:
+                    below_after_letter.append(alert)
                 changed.append(alert)
         for alert in changed:
             alert.save()
+        if below_after_letter:
+            _notify_below_threshold_after_letter(tenant, below_after_letter)
         letters = _letters_for_new_alerts(tenant, month)
     return AlertRun(
         created=len(new_alerts), updated=len(changed) - len(withdrawn), withdrawn=len(withdrawn), letters=letters
@@ -189,6 +195,39 @@ def absence_alerts_run(*, tenant: Tenant, months) -> AlertRun:
 
         enqueue_warning_letters(letters, tenant_id=tenant.pk)
     return AlertRun(created=created, updated=updated, withdrawn=withdrawn, letters=letters)
+
+
+def absence_coordinators(tenant: Tenant) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=Role.ABSENCE_COORDINATOR,
+            memberships__tenant=tenant,
+        ).distinct()
+    )
+
+
+def _notify_below_threshold_after_letter(tenant: Tenant, alerts: list[AbsenceAlert]) -> None:
+    """The letter was handed out, so the alert stays; the coordinators hear that corrections
+    dropped it below the threshold (DOMAIN.md "Rule semantics")."""
+    coordinators = absence_coordinators(tenant)
+    for alert in alerts:
+        notification_send(
+            recipients=coordinators,
+            tenant=tenant,
+            subject=_("Absence alert below the threshold after the letter"),
+            body=_(
+                "After corrections, learner %(number)s has %(count)s counted absences in %(month)s; "
+                "the warning letter was already handed out, so the alert stays."
+            )
+            % {
+                "number": Learner.unscoped.get(pk=alert.learner_id).learner_number,
+                "count": alert.absence_count,
+                "month": alert.month.strftime("%m-%Y"),
+            },
+            url=reverse("alert_detail", kwargs={"pk": alert.pk}),
+        )
 
 
 def _letter_handed_out(alert: AbsenceAlert) -> bool:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from attendance import api as attendance_api
 from contracts import api as contracts_api
+from enforcement import api as enforcement_api
 from inburgering.tenancy import api as tenancy_api
 from learning_routes import api as learning_routes_api
 from progress import api as progress_api
@@ -53,4 +54,40 @@ urlpatterns = [
     ),
     path("verlengingen", progress_api.ExtensionList.as_view(), name="api_extension_list"),
     path("verlengingen/<int:pk>", progress_api.ExtensionDetail.as_view(), name="api_extension_detail"),
+    path("verzuimprotocollen", enforcement_api.PolicyList.as_view(), name="api_absence_policy_list"),
+    path("verzuimprotocollen/<int:pk>", enforcement_api.PolicyDetail.as_view(), name="api_absence_policy_detail"),
+    path("verzuimsignalen", enforcement_api.AlertList.as_view(), name="api_absence_alert_list"),
+    path("verzuimsignalen/<int:pk>", enforcement_api.AlertDetail.as_view(), name="api_absence_alert_detail"),
+    path(
+        "verzuimsignalen/<int:pk>/status",
+        enforcement_api.AlertStatusChange.as_view(),
+        name="api_absence_alert_status",
+    ),
+    path("waarschuwingsbrieven", enforcement_api.LetterList.as_view(), name="api_warning_letter_list"),
+    path("waarschuwingsbrieven/<int:pk>", enforcement_api.LetterDetail.as_view(), name="api_warning_letter_detail"),
+    path("waarschuwingsbrieven/<int:pk>/pdf", enforcement_api.LetterPdf.as_view(), name="api_warning_letter_pdf"),
+    path(
+        "waarschuwingsbrieven/<int:pk>/uitgereikt",
+        enforcement_api.LetterHandOut.as_view(),
+        name="api_warning_letter_hand_out",
+    ),
+    path("handhavingszaken", enforcement_api.CaseList.as_view(), name="api_enforcement_case_list"),
+    path("handhavingszaken/<int:pk>", enforcement_api.CaseDetail.as_view(), name="api_enforcement_case_detail"),
+    path(
+        "handhavingszaken/<int:pk>/stappen",
+        enforcement_api.CaseStepRecord.as_view(),
+        name="api_enforcement_case_step",
+    ),
+    path(
+        "handhavingszaken/<int:pk>/uitzonderingsgrond",
+        enforcement_api.CaseGroundRecord.as_view(),
+        name="api_enforcement_case_ground",
+    ),
+    path(
+        "handhavingszaken/<int:pk>/afsluiten",
+        enforcement_api.CaseClose.as_view(),
+        name="api_enforcement_case_close",
+    ),
+    path("inhaalverplichtingen", enforcement_api.MakeupList.as_view(), name="api_makeup_obligation_list"),
+    path("verzuimclassificaties", enforcement_api.Classify.as_view(), name="api_absence_classify"),
 ]

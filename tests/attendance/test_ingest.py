@@ -17,6 +17,7 @@ from attendance.models import (
     TrajectoryAttendanceMonth,
 )
 from inburgering.tenancy.scoping import Grant, scope, scopes_disabled
+from notifications.models import Notification
 from tests.contracts.conftest import make_contract
 from tests.learning_routes.conftest import make_learner, make_trajectory
 
@@ -112,6 +113,9 @@ def test_classification_survives_a_reupload_but_not_a_change_to_present(world, s
         record = AttendanceRecord.objects.get()
         assert (record.status, record.classification, record.culpability) == ("aanwezig", "", "")
         assert AttendanceRecordChange.objects.filter(classification="geoorloofd").exists()
+    # The coordinator hears about it, once, with a link to the queue.
+    (note,) = Notification.objects.filter(user=world.users["absence_a"])
+    assert note.url == "/verzuim"
 
 
 def test_bad_rows_are_reported_and_good_rows_stored(world, setup):

@@ -8,6 +8,7 @@ from attendance.models import AttendanceRecord
 from enforcement import services
 from enforcement.models import AbsenceAlert, AbsencePolicy, ClassificationEntry, WarningLetter
 from inburgering.tenancy.scoping import Grant, scope, scopes_disabled
+from notifications.models import Notification
 from tests.contracts.conftest import make_contract
 from tests.learning_routes.conftest import make_learner, make_trajectory
 from tests.progress.helpers import give_lessons
@@ -98,6 +99,8 @@ def test_after_the_letter_was_handed_out_the_alert_stays(world, trajectory):
     (alert,) = alerts()
     assert alert.status == "nieuw"
     assert alert.absence_count == 2
+    note = Notification.objects.get(user=world.users["absence_a"])
+    assert note.url == alert.get_absolute_url()
 
 
 def test_threshold_and_counting_come_from_the_policy(world, trajectory):

@@ -141,6 +141,37 @@ def _extension(world: World):
     return world.objects["extension"]
 
 
+def _enforcement_case(world: World):
+    """An open enforcement case of the populated learner (created on first use)."""
+    from tests.enforcement.test_case_pages import isolation_case
+
+    return isolation_case(world)
+
+
+def _warning_letter(world: World):
+    """The made warning letter of the populated learner, provider a (created on first use)."""
+    from tests.enforcement.test_letter_pages import isolation_letter
+
+    return isolation_letter(world)
+
+
+def _enforcement_api(world: World, key: str):
+    """For the enforcement API: the region's saved verzuimprotocol (marker: its contact) and a make-up
+    obligation of the populated learner (created on first use)."""
+    if key not in world.objects:
+        from enforcement.models import MakeupObligation
+        from enforcement.policy import absence_policy_save
+
+        with scope([Grant(tenant_id=world.tenants["a"].pk)]):
+            world.objects["absence_policy"] = absence_policy_save(
+                actor=world.users["admin_a"], tenant=world.tenants["a"], contact_name="Verzuimloket-A"
+            )
+        world.objects["makeup_obligation"] = MakeupObligation.unscoped.create(
+            tenant=world.tenants["a"], learner=world.objects["learner"], missed_minutes=180
+        )
+    return world.objects[key]
+
+
 MATRIX: dict[str, Exempt | Detail | Listing] = {
     # --- public or self-only routes ---------------------------------------------------------------
     "login": Exempt("public login page; login behaviour is tested in tests/tenancy/test_auth.py"),
@@ -461,6 +492,17 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
         insiders=["absence_a"],
         outsiders=["absence_b", "admin_b"],
     ),
+    "absence_classify": Exempt(
+        "POST only, no object in the URL: the absences come in the body and the service classifies only "
+        "those in the caller's scope; another region's coordinator is refused in "
+        "tests/enforcement/test_classification_pages.py"
+    ),
+    "call_in_create": Detail(
+        url=lambda w: f"/trajecten/{w.objects['trajectory'].pk}/afmelding",
+        insiders=["absence_a"],
+        outsiders=["absence_b", "admin_b", "staff_b", "staff_shared", "case_a2", "case_b1"],
+        forbidden=["staff_a", "case_a1", "contract_a", "admin_a", "policy_a"],
+    ),
     "api_attendance_upload_list": Listing(
         url=_api("aanwezigheidsuploads"),
         marker=lambda w: w.objects["upload"].original_name,
@@ -580,6 +622,228 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
         insiders=["case_a1"],
         outsiders=["case_a2", "admin_b", "staff_b", "staff_shared", "case_b1"],
         forbidden=["admin_a", "staff_a", "contract_a", "absence_a"],
+    ),
+    # --- enforcement cases and warning letters ----------------------------------------------------
+    # Cases: the role first (providers, policy viewers, contract managers and tenant admins: 403),
+    # then the scoped lookup (another municipality or region: 404). Writes with an empty body: the
+    # insider passes both and sees the form again with the services' errors (nothing changes).
+    "enforcement_case_list": Listing(
+        url="/handhaving",
+        marker=lambda w: _enforcement_case(w).learner.learner_number,
+        insiders=["case_a1", "absence_a"],
+        outsiders=["case_a2", "case_b1", "absence_b", "staff_a", "policy_a"],
+    ),
+    "enforcement_case_detail": Detail(
+        url=lambda w: f"/handhaving/{_enforcement_case(w).pk}",
+        insiders=["case_a1", "absence_a"],
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["staff_a", "staff_shared", "staff_b", "policy_a", "contract_a", "admin_a", "admin_b"],
+    ),
+    "enforcement_step_record": Detail(
+        url=lambda w: f"/handhaving/{_enforcement_case(w).pk}/stap",
+        method="post",
+        insiders=["case_a1"],
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["absence_a", "staff_a", "staff_b", "policy_a", "admin_a"],
+    ),
+    "enforcement_exceptional_ground_record": Detail(
+        url=lambda w: f"/handhaving/{_enforcement_case(w).pk}/uitzonderingsgrond",
+        method="post",
+        insiders=["case_a1"],
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["absence_a", "staff_a", "policy_a"],
+    ),
+    "enforcement_case_close": Detail(
+        url=lambda w: f"/handhaving/{_enforcement_case(w).pk}/afsluiten",
+        method="post",
+        insiders=["case_a1"],
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["absence_a", "staff_a", "policy_a"],
+    ),
+    "enforcement_case_open": Detail(
+        url=lambda w: f"/inburgeraars/{w.objects['learner'].pk}/handhaving",
+        method="post",
+        insiders=["case_a1"],
+        insider_status=(302,),
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["absence_a", "staff_a", "policy_a", "admin_a"],
+    ),
+    # Letters: the scoped lookup first (another provider, municipality or region: 404), then the role.
+    "provider_letter_list": Listing(
+        url="/waarschuwingsbrieven",
+        marker=lambda w: _warning_letter(w).alert.learner.learner_number,
+        insiders=["staff_a", "case_a1", "absence_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "case_b1", "absence_b", "policy_a"],
+    ),
+    "warning_letter_pdf": Detail(
+        url=lambda w: f"/waarschuwingsbrieven/{_warning_letter(w).pk}/pdf",
+        insiders=["staff_a", "case_a1", "absence_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "case_b1", "absence_b", "admin_b"],
+        forbidden=["policy_a", "contract_a", "admin_a"],
+    ),
+    "warning_letter_hand_out": Detail(
+        url=lambda w: f"/waarschuwingsbrieven/{_warning_letter(w).pk}/uitgereikt",
+        method="post",
+        insiders=["staff_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "case_b1", "admin_b"],
+        forbidden=["case_a1", "absence_a", "policy_a"],
+    ),
+    # --- absence alerts: the coordinator's triage (tests/enforcement/test_triage.py) --------------------
+    # The role first on the queue (providers, policy viewers, contract managers: 403); on an alert the
+    # scoped lookup first (providers never see alerts, other municipality or region: 404), then the role.
+    "alert_list": Listing(
+        url="/verzuimsignalen?status=alle",
+        marker=lambda w: (
+            __import__("tests.enforcement.test_triage", fromlist=["_"]).isolation_alert(w).learner.learner_number
+        ),
+        insiders=["absence_a", "case_a1", "admin_a"],
+        outsiders=["absence_b", "case_a2", "case_b1", "admin_b", "staff_a", "staff_shared", "policy_a"],
+    ),
+    "alert_detail": Detail(
+        url=lambda w: (
+            f"/verzuimsignalen/{__import__('tests.enforcement.test_triage', fromlist=['_']).isolation_alert(w).pk}"
+        ),
+        insiders=["absence_a", "case_a1", "admin_a"],
+        outsiders=["absence_b", "case_a2", "case_b1", "admin_b", "staff_a", "staff_shared", "staff_b"],
+        forbidden=["policy_a", "contract_a"],
+    ),
+    "alert_assign": Exempt(
+        "POST of alert ids in the body, looked up through the caller's scope (another region's ids are "
+        "refused, nothing changes); coordinators only; tested in tests/enforcement/test_triage.py"
+    ),
+    # --- the verzuimprotocol and the DUO export of authorized absence ---------------------------------
+    # The region page shows the active region's policy only (headed with the region's name).
+    "absence_policy": Listing(
+        url="/verzuimprotocol",
+        marker=lambda w: w.tenants["a"].name,
+        insiders=["admin_a", "absence_a", "case_a1", "contract_a"],
+        outsiders=["admin_b", "absence_b", "case_b1", "contract_b", "staff_b"],
+    ),
+    "absence_policy_contract": Detail(
+        url=lambda w: f"/contracten/{w.objects['contract'].pk}/verzuimprotocol",
+        insiders=["admin_a", "contract_a", "absence_a", "case_a1"],
+        outsiders=["admin_b", "contract_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["staff_a", "policy_a"],
+    ),
+    "absence_policy_print": Detail(
+        url=lambda w: f"/verzuimprotocol/afdrukken?contract={w.objects['contract'].pk}",
+        insiders=["admin_a", "absence_a", "case_a1", "contract_a", "staff_a"],
+        outsiders=["admin_b", "contract_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["policy_a"],
+    ),
+    "authorized_absence_export": Detail(
+        url=lambda w: f"/inburgeraars/{w.objects['learner'].pk}/geoorloofd-verzuim?formaat=csv",
+        insiders=["case_a1", "absence_a"],
+        outsiders=["case_a2", "case_b1", "absence_b", "admin_b", "staff_b", "staff_shared"],
+        forbidden=["staff_a", "admin_a", "contract_a", "policy_a"],
+    ),
+    # --- enforcement API: policies, alerts, letters, cases, make-up, classification -------------------
+    # Alerts and cases: the role first (providers and other roles: 403 whatever the id), then the
+    # scoped lookup (404). Letters: the scope first (another provider or municipality: 404). POSTs
+    # without a JSON body: an insider passes both checks and gets 415 (nothing changes).
+    "api_absence_policy_list": Listing(
+        url=_api("verzuimprotocollen"),
+        marker=lambda w: _enforcement_api(w, "absence_policy").contact_name,
+        insiders=["admin_a", "absence_a", "case_a1", "contract_a"],
+        outsiders=["admin_b", "absence_b", "case_b1", "staff_a", "staff_b", "policy_a"],
+    ),
+    "api_absence_policy_detail": Detail(
+        url=lambda w: _api(f"verzuimprotocollen/{_enforcement_api(w, 'absence_policy').pk}"),
+        insiders=["admin_a", "absence_a", "case_a1", "contract_a"],
+        outsiders=["admin_b", "absence_b", "case_b1", "contract_b"],
+        forbidden=["staff_a", "staff_shared", "staff_b", "policy_a"],
+    ),
+    "api_absence_alert_list": Listing(
+        url=_api("verzuimsignalen"),
+        marker=lambda w: _warning_letter(w).alert.learner.learner_number,
+        insiders=["absence_a", "case_a1", "admin_a"],
+        outsiders=["absence_b", "case_a2", "case_b1", "admin_b", "staff_a", "staff_shared", "policy_a"],
+    ),
+    "api_absence_alert_detail": Detail(
+        url=lambda w: _api(f"verzuimsignalen/{_warning_letter(w).alert_id}"),
+        insiders=["absence_a", "case_a1", "admin_a"],
+        outsiders=["absence_b", "case_a2", "case_b1", "admin_b"],
+        forbidden=["staff_a", "staff_shared", "staff_b", "policy_a", "contract_a"],
+    ),
+    "api_absence_alert_status": Detail(
+        url=lambda w: _api(f"verzuimsignalen/{_warning_letter(w).alert_id}/status"),
+        method="post",
+        insiders=["absence_a", "case_a1"],
+        insider_status=(415,),
+        outsiders=["absence_b", "case_a2", "case_b1", "admin_b"],
+        forbidden=["admin_a", "staff_a", "staff_b", "policy_a", "contract_a"],
+    ),
+    "api_warning_letter_list": Listing(
+        url=_api("waarschuwingsbrieven"),
+        marker=lambda w: _warning_letter(w).alert.learner.learner_number,
+        insiders=["staff_a", "case_a1", "absence_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "case_b1", "absence_b", "policy_a", "admin_a"],
+    ),
+    "api_warning_letter_detail": Detail(
+        url=lambda w: _api(f"waarschuwingsbrieven/{_warning_letter(w).pk}"),
+        insiders=["staff_a", "case_a1", "absence_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "case_b1", "absence_b"],
+        forbidden=["policy_a", "contract_a", "admin_a"],
+    ),
+    "api_warning_letter_pdf": Detail(
+        url=lambda w: _api(f"waarschuwingsbrieven/{_warning_letter(w).pk}/pdf"),
+        insiders=["staff_a", "case_a1", "absence_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "case_b1", "absence_b"],
+        forbidden=["policy_a", "contract_a", "admin_a"],
+    ),
+    "api_warning_letter_hand_out": Detail(
+        url=lambda w: _api(f"waarschuwingsbrieven/{_warning_letter(w).pk}/uitgereikt"),
+        method="post",
+        insiders=["staff_a"],
+        insider_status=(415,),
+        outsiders=["staff_b", "staff_shared", "case_a2", "case_b1", "absence_b"],
+        forbidden=["case_a1", "absence_a", "policy_a"],
+    ),
+    "api_enforcement_case_list": Listing(
+        url=_api("handhavingszaken"),
+        marker=lambda w: _enforcement_case(w).learner.learner_number,
+        insiders=["case_a1", "absence_a"],
+        outsiders=["case_a2", "case_b1", "absence_b", "staff_a", "policy_a", "admin_a"],
+    ),
+    "api_enforcement_case_detail": Detail(
+        url=lambda w: _api(f"handhavingszaken/{_enforcement_case(w).pk}"),
+        insiders=["case_a1", "absence_a"],
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["staff_a", "staff_shared", "staff_b", "policy_a", "contract_a", "admin_a"],
+    ),
+    "api_enforcement_case_step": Detail(
+        url=lambda w: _api(f"handhavingszaken/{_enforcement_case(w).pk}/stappen"),
+        method="post",
+        insiders=["case_a1"],
+        insider_status=(415,),
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["absence_a", "staff_a", "policy_a", "admin_a"],
+    ),
+    "api_enforcement_case_ground": Detail(
+        url=lambda w: _api(f"handhavingszaken/{_enforcement_case(w).pk}/uitzonderingsgrond"),
+        method="post",
+        insiders=["case_a1"],
+        insider_status=(415,),
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["absence_a", "staff_a", "policy_a", "admin_a"],
+    ),
+    "api_enforcement_case_close": Detail(
+        url=lambda w: _api(f"handhavingszaken/{_enforcement_case(w).pk}/afsluiten"),
+        method="post",
+        insiders=["case_a1"],
+        insider_status=(415,),
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["absence_a", "staff_a", "policy_a", "admin_a"],
+    ),
+    "api_makeup_obligation_list": Listing(
+        url=_api("inhaalverplichtingen"),
+        marker=lambda w: _enforcement_api(w, "makeup_obligation").learner.learner_number,
+        insiders=["staff_a", "case_a1", "absence_a"],
+        outsiders=["staff_b", "staff_shared", "case_a2", "case_b1", "absence_b", "policy_a"],
+    ),
+    "api_absence_classify": Exempt(
+        "POST only, no object in the URL: the absences come in the body and only the caller's regions' are "
+        "classified; another region's coordinator is refused in tests/enforcement/test_api.py"
     ),
     # --- notifications (per user, not tenant-owned: always filtered by request.user) ---------------
     "notification_list": Exempt("lists only the caller's own notifications; tested in tests/notifications"),
