@@ -257,7 +257,7 @@ def test_assigning_without_a_selection_says_so(world, contract):
         "/verzuimsignalen/toewijzen", {"assignee": world.users["absence_a"].pk}, follow=True
     )
 
-    assert "Select at least one absence alert." in _text(response)
+    assert "Selecteer minstens één verzuimsignaal." in _text(response)
 
 
 # --- Status ------------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def test_withdrawn_is_the_rules_alone(world, contract):
     with pytest.raises(triage.ValidationError) as refused:
         set_status(world, alert, "vervallen")
 
-    assert "absence rule" in " ".join(refused.value.messages)
+    assert "verzuimregel" in " ".join(refused.value.messages)
     assert reload(alert).status == "nieuw"
 
 
@@ -322,7 +322,7 @@ def test_passing_on_to_enforcement_without_a_case_manager_is_refused(world, cont
     with pytest.raises(triage.ValidationError) as refused:
         set_status(world, alert, "afgesloten", "handhaving")
 
-    assert "case manager" in " ".join(refused.value.messages)
+    assert "klantmanager" in " ".join(refused.value.messages)
     assert reload(alert).status == "contact_opgenomen"
     with scopes_disabled():
         assert not EnforcementCase.objects.exists()
