@@ -32,7 +32,8 @@ class WorkerHandle:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "DATABASE_URL": database_url_for_worker()}
+        # Its own default queue too: tasks the worker enqueues (e.g. a letter after an upload) stay on it.
+        env = {**os.environ, "DATABASE_URL": database_url_for_worker(), "CELERY_TASK_DEFAULT_QUEUE": self.queue}
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process = subprocess.Popen(
             [
