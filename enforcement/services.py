@@ -82,21 +82,34 @@ def _counted_absences(tenant_id: int, month: date) -> dict[int, _LearnerMonth]:
             1 if policy.counting == Counting.ALL else 0,
             1 if policy.partial_attendance_counts else 0,
         ]
-    record, trajectory, contract = (
-        connection.ops.quote_name(model._meta.db_table) for model in (AttendanceRecord, Trajectory, Contract)
+    record, trajectory, contract, alert = (
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (AttendanceRecord, Trajectory, Contract, AbsenceAlert)
     )
     sql = f"""
-        WITH policies (contract_id, threshold, count_all, partial_counts) AS (VALUES {values})
-        SELECT t.learner_id, r.id, r.lesson_date, c.provider_id, t.contract_id, p.threshold
-        FROM {record} r
-        JOIN {trajectory} t ON t.id = r.trajectory_id
-        JOIN {contract} c ON c.id = t.contract_id
-        JOIN policies p ON p.contract_id = t.contract_id
-        WHERE r.tenant_id = %s AND r.lesson_date >= %s AND r.lesson_date < %s
-          AND (r.status = %s
-               OR (p.partial_counts = 1 AND r.status = %s AND r.attended_minutes < r.scheduled_minutes))
-          AND (p.count_all = 1 OR r.classification = %s)
-        ORDER BY t.learner_id, r.lesson_date, r.id
+        WITH policies (contract_id, threshold, count_all, partial_counts) AS (VALUES {values}),
+        counted AS (
+            SELECT t.learner_id AS learner_id, r.id AS record_id, r.lesson_date AS lesson_date,
+                   c.provider_id AS provider_id, t.contract_id AS contract_id, p.threshold AS threshold
+            FROM {record} r
+            JOIN {trajectory} t ON t.id = r.trajectory_id
+            JOIN {contract} c ON c.id = t.contract_id
+            JOIN policies p ON p.contract_id = t.contract_id
+            WHERE r.tenant_id = %s AND r.lesson_date >= %s AND r.lesson_date < %s
+              AND (r.status = %s
+                   OR (p.partial_counts = 1 AND r.status = %s AND r.attended_minutes < r.scheduled_minutes))
+              AND (p.count_all = 1 OR r.classification = %s)
+        ),
+        -- Only learners who may reach a threshold, or who already have this month's alert, come back
+        -- with their lessons: a few thousand rows instead of every absence of the region's month.
+        relevant AS (
+            SELECT learner_id FROM counted GROUP BY learner_id HAVING COUNT(*) >= MIN(threshold)
+            UNION
+            SELECT learner_id FROM {alert} WHERE tenant_id = %s AND month = %s
+        )
+        SELECT counted.learner_id, record_id, lesson_date, provider_id, contract_id, threshold
+        FROM counted JOIN relevant ON relevant.learner_id = counted.learner_id
+        ORDER BY counted.learner_id, lesson_date, record_id
     """
     params += [
         tenant_id,
@@ -105,6 +118,8 @@ def _counted_absences(tenant_id: int, month: date) -> dict[int, _LearnerMonth]:
         LessonStatus.ABSENT,
         LessonStatus.PRESENT,
         Classification.UNAUTHORIZED,
+        tenant_id,
+        month,
     ]
     learners: dict[int, _LearnerMonth] = {}
     with connection.cursor() as cursor:

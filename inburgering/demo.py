@@ -8,8 +8,11 @@ from django.utils.module_loading import import_string
 SEEDERS = (
     "contracts.demo.seed_contracts",
     "learning_routes.demo.seed_learners",
+    # The regions' verzuimprotocollen exist from go-live: the rule applies them to the first upload.
+    "enforcement.demo.seed_absence_policies",
     "attendance.demo.seed_attendance",
     "progress.demo.seed_progress",
+    "enforcement.demo.seed_enforcement",
 )
 
 
