@@ -29,3 +29,13 @@ NAVIGATION = [
     (_("Users"), "user_list", {Role.TENANT_ADMIN}),
     (_("Access log"), "access_log", {Role.TENANT_ADMIN}),
 ]
+
+
+def _new_alerts() -> int:
+    from enforcement.models import AbsenceAlert, AlertStatus
+
+    return AbsenceAlert.objects.filter(status=AlertStatus.NEW).count()
+
+
+# Menu items that show a count (guide 2.4: the coordinator sees at a glance what is new), by url name.
+NAVIGATION_COUNTS = {"alert_list": (_new_alerts, _("new"))}
