@@ -90,7 +90,9 @@ def _counted_absences(tenant_id: int, month: date) -> dict[int, _LearnerMonth]:
         WITH policies (contract_id, threshold, count_all, partial_counts) AS (VALUES {values}),
         counted AS (
             SELECT t.learner_id AS learner_id, r.id AS record_id, r.lesson_date AS lesson_date,
-                   c.provider_id AS provider_id, t.contract_id AS contract_id, p.threshold AS threshold
+                   c.provider_id AS provider_id, t.contract_id AS contract_id, p.threshold AS threshold,
+                   COUNT(*) OVER (PARTITION BY t.learner_id) AS absences,
+                   MIN(p.threshold) OVER (PARTITION BY t.learner_id) AS lowest_threshold
             FROM {record} r
             JOIN {trajectory} t ON t.id = r.trajectory_id
             JOIN {contract} c ON c.id = t.contract_id
@@ -99,17 +101,14 @@ def _counted_absences(tenant_id: int, month: date) -> dict[int, _LearnerMonth]:
               AND (r.status = %s
                    OR (p.partial_counts = 1 AND r.status = %s AND r.attended_minutes < r.scheduled_minutes))
               AND (p.count_all = 1 OR r.classification = %s)
-        ),
+        )
         -- Only learners who may reach a threshold, or who already have this month's alert, come back
         -- with their lessons: a few thousand rows instead of every absence of the region's month.
-        relevant AS (
-            SELECT learner_id FROM counted GROUP BY learner_id HAVING COUNT(*) >= MIN(threshold)
-            UNION
-            SELECT learner_id FROM {alert} WHERE tenant_id = %s AND month = %s
-        )
-        SELECT counted.learner_id, record_id, lesson_date, provider_id, contract_id, threshold
-        FROM counted JOIN relevant ON relevant.learner_id = counted.learner_id
-        ORDER BY counted.learner_id, lesson_date, record_id
+        SELECT learner_id, record_id, lesson_date, provider_id, contract_id, threshold
+        FROM counted
+        WHERE absences >= lowest_threshold
+           OR learner_id IN (SELECT learner_id FROM {alert} WHERE tenant_id = %s AND month = %s)
+        ORDER BY learner_id, lesson_date, record_id
     """
     params += [
         tenant_id,
