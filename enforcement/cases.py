@@ -59,6 +59,8 @@ TEXT_FIELDS = ("outcome", "support_offered", "attendees", "agreements", "learner
 FINE_FIELDS = ("fine_amount", "culpability", "reduction", "decision_date")
 # The steps that propose or impose a fine: refused for an asylum permit holder without the ground.
 FINING_STEPS = (CaseStep.PROCEDURE, CaseStep.FINE)
+# The steps whose recording makes a letter to the learner (enforcement.step_letters).
+STEP_LETTER_STEPS = (CaseStep.PROCEDURE, CaseStep.FINE)
 CLOSING_OUTCOMES = (CaseOutcome.RECOVERED, CaseOutcome.OTHER, CaseOutcome.FINED)
 # simple-history's history_change_reason, where the closing note is kept.
 CLOSING_NOTE_MAX_LENGTH = 100
@@ -298,6 +300,12 @@ def enforcement_step_record(
         )
     if not skipped and skip_reason:
         errors.add("skip_reason", _("No step is skipped; leave the reason for skipping empty."))
+    if step == CaseStep.FINE and CaseStep.PROCEDURE in skipped:
+        # Awb 4:8: the learner is heard (zienswijze, on the letter of intent) before a fine is imposed.
+        errors.add(
+            "skip_reason",
+            _("A fine needs the enforcement procedure first: the learner gives their view on the intention."),
+        )
     if (
         case.learner.is_asylum_permit_holder
         and (step in FINING_STEPS or any(s in FINING_STEPS for s in skipped))
@@ -343,6 +351,12 @@ def enforcement_step_record(
         row.save()
         case.current_step = _next_step(step)
         case.save()
+        if not letter and step in STEP_LETTER_STEPS:
+            # The letter of the intention to fine or of the fine, in this transaction: a letter that
+            # cannot be made stops the step (imported here: step_letters imports this module).
+            from enforcement.step_letters import step_letter_attach
+
+            step_letter_attach(row)
     return row
 
 

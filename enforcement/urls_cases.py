@@ -11,6 +11,11 @@ urlpatterns: list = [
         views.enforcement_exceptional_ground_record,
         name="enforcement_exceptional_ground_record",
     ),
+    path(
+        "handhaving/<int:pk>/stappen/<int:step_pk>/brief",
+        views.enforcement_step_letter,
+        name="enforcement_step_letter",
+    ),
     path("handhaving/<int:pk>/afsluiten", views.enforcement_case_close, name="enforcement_case_close"),
     path("inburgeraars/<int:pk>/handhaving", views.enforcement_case_open, name="enforcement_case_open"),
     path("waarschuwingsbrieven", views.provider_letter_list, name="provider_letter_list"),

@@ -45,6 +45,12 @@ TENANT_ROLE_KEYS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Uploads, letters and attachments of a test go to its own folder, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def world(db) -> World:
     """Tenants a and b; municipalities a1, a2, b1, b2; providers shared (in a and b), a, b.

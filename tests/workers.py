@@ -33,7 +33,13 @@ class WorkerHandle:
 
     def start(self) -> None:
         # Its own default queue too: tasks the worker enqueues (e.g. a letter after an upload) stay on it.
-        env = {**os.environ, "DATABASE_URL": database_url_for_worker(), "CELERY_TASK_DEFAULT_QUEUE": self.queue}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_worker(),
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            # The same files: the worker reads uploads and writes letters where the test looks.
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process = subprocess.Popen(
             [

@@ -461,6 +461,28 @@ def enforcement_case_open(request, pk: int):
     return redirect(case)
 
 
+# The file name of a step's letter as the browser saves it (the learner number, never the BSN).
+STEP_LETTER_NAMES = {CaseStep.PROCEDURE: "voornemen-boete", CaseStep.FINE: "besluit-boete"}
+
+
+@never_cache
+@login_required
+def enforcement_step_letter(request, pk: int, step_pk: int):
+    """The letter of a step (intention to fine, decision to fine) as a PDF, shown in the browser: the
+    role first (providers: 403), then the scoped case (404), then the step of that case with a letter."""
+    require_role(request, *CASE_READERS)
+    case = get_object_or_404(_case_queryset(), pk=pk)
+    step = get_object_or_404(case.steps.all(), pk=step_pk)
+    if not step.letter:
+        raise Http404
+    try:
+        stored = step.letter.open("rb")
+    except FileNotFoundError as missing:  # the row survived a storage loss: no file to give
+        raise Http404 from missing
+    name = f"{STEP_LETTER_NAMES.get(step.step, step.step)}-{case.learner.learner_number}.pdf"
+    return FileResponse(stored, as_attachment=False, filename=name, content_type="application/pdf")
+
+
 # --- Warning letters -----------------------------------------------------------------------------------
 
 

@@ -506,3 +506,18 @@ def test_the_services_work_in_the_case_managers_own_municipality_scope(world, le
         assert error_keys(excinfo) == {"fine_amount"}
         record(case, case_manager, CaseStep.FINE, 10, **fine("300"))
         cases.enforcement_case_close(actor=case_manager, case=case, outcome=CaseOutcome.FINED)
+
+
+def test_a_fine_cannot_skip_the_procedure_where_the_learner_is_heard(case, case_manager):
+    record(case, case_manager, CaseStep.WARNING, 50)
+    record(case, case_manager, CaseStep.CONTACT, 40, **CONTACT)
+    with pytest.raises(ValidationError) as refused:
+        cases.enforcement_step_record(
+            actor=case_manager,
+            case=case,
+            step=CaseStep.FINE,
+            happened_on=days_ago(10),
+            skip_reason="Geen reactie van de inburgeraar.",
+            **fine("300.00"),
+        )
+    assert "skip_reason" in refused.value.message_dict

@@ -660,6 +660,16 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
         outsiders=["case_a2", "case_b1", "absence_b"],
         forbidden=["absence_a", "staff_a", "policy_a"],
     ),
+    # A step's letter (intention to fine): like the case page, the role first, then the scoped case.
+    "enforcement_step_letter": Detail(
+        url=lambda w: (
+            f"/handhaving/{_enforcement_case(w).pk}/stappen/"
+            f"{__import__('tests.enforcement.test_step_letters', fromlist=['_']).isolation_step_letter(w).pk}/brief"
+        ),
+        insiders=["case_a1", "absence_a"],
+        outsiders=["case_a2", "case_b1", "absence_b"],
+        forbidden=["staff_a", "staff_shared", "staff_b", "policy_a", "contract_a", "admin_a", "admin_b"],
+    ),
     "enforcement_case_open": Detail(
         url=lambda w: f"/inburgeraars/{w.objects['learner'].pk}/handhaving",
         method="post",
