@@ -160,7 +160,17 @@ class AttendanceRecord(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["trajectory", "lesson_date", "daypart"], name="one_record_per_lesson"),
         ]
-        indexes = [models.Index(fields=["tenant", "status", "lesson_date"], name="attendance_tenant_status")]
+        indexes = [
+            models.Index(fields=["tenant", "status", "lesson_date"], name="attendance_tenant_status"),
+            # The monthly absence rule reads only absences, and only these columns: a partial covering
+            # index answers it from the index (bench/absence_alerts.py: 101 → 55 ms for one month).
+            models.Index(
+                fields=["tenant", "lesson_date"],
+                include=["id", "trajectory", "classification", "attended_minutes", "scheduled_minutes"],
+                condition=models.Q(status="afwezig"),
+                name="attendance_absences",
+            ),
+        ]
 
 
 class AttendanceRecordChange(TenantOwned):

@@ -86,6 +86,16 @@ def _counted_absences(tenant_id: int, month: date) -> dict[int, _LearnerMonth]:
         connection.ops.quote_name(model._meta.db_table)
         for model in (AttendanceRecord, Trajectory, Contract, AbsenceAlert)
     )
+    # Partial attendance counts only where a policy says so; without such a policy the condition is
+    # plain, so the partial index on absences serves the query.
+    if any(policies[contract_id].partial_attendance_counts for contract_id in contracts):
+        absence_condition = (
+            "(r.status = %s OR (p.partial_counts = 1 AND r.status = %s AND r.attended_minutes < r.scheduled_minutes))"
+        )
+        status_params = [LessonStatus.ABSENT, LessonStatus.PRESENT]
+    else:
+        absence_condition = "r.status = %s"
+        status_params = [LessonStatus.ABSENT]
     sql = f"""
         WITH policies (contract_id, threshold, count_all, partial_counts) AS (VALUES {values}),
         counted AS (
@@ -98,8 +108,7 @@ def _counted_absences(tenant_id: int, month: date) -> dict[int, _LearnerMonth]:
             JOIN {contract} c ON c.id = t.contract_id
             JOIN policies p ON p.contract_id = t.contract_id
             WHERE r.tenant_id = %s AND r.lesson_date >= %s AND r.lesson_date < %s
-              AND (r.status = %s
-                   OR (p.partial_counts = 1 AND r.status = %s AND r.attended_minutes < r.scheduled_minutes))
+              AND {absence_condition}
               AND (p.count_all = 1 OR r.classification = %s)
         )
         -- Only learners who may reach a threshold, or who already have this month's alert, come back
@@ -114,8 +123,7 @@ def _counted_absences(tenant_id: int, month: date) -> dict[int, _LearnerMonth]:
         tenant_id,
         month,
         next_month(month),
-        LessonStatus.ABSENT,
-        LessonStatus.PRESENT,
+        *status_params,
         Classification.UNAUTHORIZED,
         tenant_id,
         month,
