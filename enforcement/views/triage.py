@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -223,7 +223,8 @@ def alert_list(request):
         _prepare(alert)
     counts = triage.status_counts(chosen)
     tab_query = _query(request.GET, "status")
-    tabs = [{"value": OPEN_TAB, "label": _("Open"), "count": sum(counts[s] for s in triage.OPEN_ALERT_STATUSES)}]
+    open_count = sum(counts[s] for s in triage.OPEN_ALERT_STATUSES)
+    tabs = [{"value": OPEN_TAB, "label": pgettext("alert status tab", "Open"), "count": open_count}]
     tabs += [
         {"value": status, "label": AlertStatus(status).label, "count": counts[status]} for status in triage.STATUS_ORDER
     ]
