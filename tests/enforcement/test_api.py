@@ -393,6 +393,17 @@ def test_a_case_manager_of_another_municipality_gets_404(world, case):
     assert case["id"] not in ids(get(world.client("case_a2"), "handhavingszaken"))
 
 
+def procedure_step(today: str) -> dict:
+    """The procedure (the learner is heard) skipping the three-way talk: a fine never skips it."""
+    return {
+        "stap": "handhavingsprocedure",
+        "datum": today,
+        "overslaanReden": "Blijft weg ondanks afspraken.",
+        "uitkomst": "Voornemen tot een boete.",
+        "zienswijze": "Geen reactie ontvangen.",
+    }
+
+
 def test_steps_up_to_a_fine_and_closing(world, case):
     client = world.client("case_a1")
     today = timezone.localdate().isoformat()
@@ -411,13 +422,14 @@ def test_steps_up_to_a_fine_and_closing(world, case):
     assert contact.status_code == 201, contact.content
     assert contact.json()["huidigeStap"] == "driegesprek"
 
+    procedure = post(client, f"handhavingszaken/{case['id']}/stappen", procedure_step(today))
+    assert procedure.status_code == 201, procedure.content
     fine = post(
         client,
         f"handhavingszaken/{case['id']}/stappen",
         {
             "stap": "boete",
             "datum": today,
-            "overslaanReden": "Blijft weg ondanks afspraken.",
             "boetebedrag": "250.00",
             "verwijtbaarheid": "grove_schuld",
             "matiging": "50.00",
@@ -426,7 +438,7 @@ def test_steps_up_to_a_fine_and_closing(world, case):
     )
     assert fine.status_code == 201, fine.content
     steps = {step["stap"]: step for step in fine.json()["stappen"]}
-    assert steps["driegesprek"]["overgeslagen"] and steps["handhavingsprocedure"]["overgeslagen"]
+    assert steps["driegesprek"]["overgeslagen"] and not steps["handhavingsprocedure"]["overgeslagen"]
     assert steps["driegesprek"]["overslaanReden"] == "Blijft weg ondanks afspraken."
     assert (steps["boete"]["boetebedrag"], steps["boete"]["matiging"]) == ("250.00", "50.00")
     assert steps["boete"]["vastgelegdDoor"] == "case_a1"
@@ -440,14 +452,15 @@ def test_steps_up_to_a_fine_and_closing(world, case):
 
 def test_a_fine_above_the_policys_maximum_is_refused(world, case):
     today = timezone.localdate().isoformat()
+    client = world.client("case_a1")
+    assert post(client, f"handhavingszaken/{case['id']}/stappen", procedure_step(today)).status_code == 201
     reasons = problems(
         post(
-            world.client("case_a1"),
+            client,
             f"handhavingszaken/{case['id']}/stappen",
             {
                 "stap": "boete",
                 "datum": today,
-                "overslaanReden": "Blijft weg.",
                 "boetebedrag": "900.00",
                 "verwijtbaarheid": "opzet",
                 "besluitdatum": today,
@@ -456,7 +469,7 @@ def test_a_fine_above_the_policys_maximum_is_refused(world, case):
     )
     assert set(reasons) == {"boetebedrag"}
     assert "800" in reasons["boetebedrag"]
-    assert fresh(EnforcementCase, case["id"]).current_step == "contact_klantmanager"
+    assert fresh(EnforcementCase, case["id"]).current_step == "boete"
 
 
 def test_every_invalid_step_field_is_reported_at_once(world, case):
@@ -476,12 +489,12 @@ def test_a_fine_for_an_asylum_permit_holder_needs_the_exceptional_ground(world, 
     fine = {
         "stap": "boete",
         "datum": today,
-        "overslaanReden": "Blijft weg.",
         "boetebedrag": "100.00",
         "verwijtbaarheid": "opzet",
         "besluitdatum": today,
     }
-    reasons = problems(post(world.client("case_a1"), f"handhavingszaken/{case['id']}/stappen", fine))
+    steps_url = f"handhavingszaken/{case['id']}/stappen"
+    reasons = problems(post(world.client("case_a1"), steps_url, procedure_step(today)))
     assert set(reasons) == {"uitzonderingsgrond"}
 
     url = f"handhavingszaken/{case['id']}/uitzonderingsgrond"
@@ -494,7 +507,8 @@ def test_a_fine_for_an_asylum_permit_holder_needs_the_exceptional_ground(world, 
 
     assert response.status_code == 200, response.content
     assert response.json()["uitzonderingsgrond"] == "Weigert structureel, vastgelegd in drie gesprekken."
-    assert post(world.client("case_a1"), f"handhavingszaken/{case['id']}/stappen", fine).status_code == 201
+    assert post(world.client("case_a1"), steps_url, procedure_step(today)).status_code == 201
+    assert post(world.client("case_a1"), steps_url, fine).status_code == 201
 
 
 def test_closing_with_a_fine_needs_the_fine_step(world, case):

@@ -18,7 +18,7 @@ from enforcement.models import AbsenceAlert, CaseStep, EnforcementCase, Enforcem
 from inburgering.tenancy.scoping import Grant, scope, scopes_disabled
 from tests.contracts.conftest import make_contract
 from tests.enforcement.test_case_pages import isolation_case
-from tests.enforcement.test_cases import PROCEDURE, fine, record, record_up_to_procedure
+from tests.enforcement.test_cases import CONTACT, PROCEDURE, fine, record, record_up_to_procedure
 from tests.learning_routes.conftest import make_learner, make_trajectory
 
 BSN = "111222333"
@@ -124,14 +124,17 @@ def test_recording_the_fine_attaches_the_decision_with_how_to_object(case, learn
     assert no_bsn(text)
 
 
-def test_a_skipped_procedure_gets_no_letter_and_the_fine_does(case, learner, case_manager):
+def test_a_skipped_step_gets_no_letter_and_the_procedure_and_fine_do(case, learner, case_manager):
     with in_scope(learner):
-        record_up_to_procedure(case, case_manager)
-        step = record(case, case_manager, CaseStep.FINE, 10, skip_reason="Zienswijze given in the talk.", **fine())
-        procedure = case.steps.get(step=CaseStep.PROCEDURE)
+        record(case, case_manager, CaseStep.WARNING, 50)
+        record(case, case_manager, CaseStep.CONTACT, 40, **CONTACT)
+        procedure = record(case, case_manager, CaseStep.PROCEDURE, 20, skip_reason="Talk refused twice.", **PROCEDURE)
+        step = record(case, case_manager, CaseStep.FINE, 10, **fine())
+        talk = case.steps.get(step=CaseStep.THREE_WAY_TALK)
 
-    assert procedure.skipped
-    assert not procedure.letter
+    assert talk.skipped
+    assert not talk.letter
+    assert procedure.letter
     assert step.letter
     with in_scope(learner):
         assert not case.steps.filter(step__in=[CaseStep.WARNING, CaseStep.CONTACT, CaseStep.THREE_WAY_TALK]).exclude(
