@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from attendance.models import AttendanceRecord, AttendanceRecordChange
+from enforcement.absences import makeup_obligations_refresh
 from enforcement.services import absence_alerts_run, absence_coordinators
 from notifications.services import notification_send
 
@@ -16,6 +17,8 @@ def alerts_after_upload(sender, *, upload, changed: bool, **kwargs) -> None:
     months = list(AttendanceRecord.unscoped.filter(upload_id=upload.pk).dates("lesson_date", "month"))
     if months:
         absence_alerts_run(tenant=upload.tenant, months=months)
+    # Missed and homework-class minutes changed: the make-up obligations follow at once, not tomorrow.
+    makeup_obligations_refresh(tenant=upload.tenant)
     _notify_cleared_classifications(upload)
 
 

@@ -263,3 +263,29 @@ def test_the_refresh_is_a_daily_job(world, missed_and_made_up):
 
     assert {outcome.tenant for outcome in outcomes} == {"regio-a", "regio-b"}
     assert set(obligations()) == {missed_and_made_up.learner_id}
+
+
+def test_an_upload_updates_the_make_up_obligation_at_once(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attendance import services as attendance_services
+    from enforcement.models import MakeupObligation
+    from inburgering.tenancy.scoping import Grant, scope
+
+    AbsencePolicy.unscoped.create(tenant=world.tenants["a"], makeup_required=True)
+    contract = make_contract(world)
+    learner = make_learner(world)
+    make_trajectory(learner, contract, start_date=date(2026, 2, 1))
+    header = "deelnemernummer;datum;dagdeel;geplande_minuten;aanwezige_minuten;status;reden;huiswerkklas;opmerking"
+    body = f"{header}\n{learner.learner_number};05-10-2026;ochtend;180;0;afwezig;ziek;nee;\n".encode()
+    with scope([Grant(tenant_id=world.tenants["a"].pk)]):
+        received = attendance_services.upload_receive(
+            user=world.users["staff_a"],
+            provider=world.providers["a"],
+            contract=contract,
+            uploaded_file=SimpleUploadedFile("oktober.csv", body, content_type="text/csv"),
+        )
+        attendance_services.upload_process(upload_id=received.pk)
+
+    obligation = MakeupObligation.unscoped.get(learner=learner)
+    assert (obligation.missed_minutes, obligation.made_up_minutes) == (180, 0)
