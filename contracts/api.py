@@ -68,6 +68,7 @@ CONTRACT_API_FIELDS = {
     "kpiUitstroomPercentage": "kpi_outflow_percentage",
     "kpiEvaluatiemomentenOpTijdPercentage": "kpi_checkpoints_on_time_percentage",
     "kpiBesluitenOpTijdPercentage": "kpi_decisions_on_time_percentage",
+    "kpiMargeOranjePunten": "kpi_amber_margin_points",
     "contactRegioNaam": "municipality_contact_name",
     "contactRegioEmail": "municipality_contact_email",
     "contactRegioTelefoon": "municipality_contact_phone",

@@ -264,6 +264,14 @@ class Contract(TenantOwned):
         blank=True,
         validators=percentage_validators,
     )
+    kpi_amber_margin_points = models.DecimalField(
+        _("amber margin below a target (percentage points)"),
+        max_digits=5,
+        decimal_places=2,
+        default=rules.DEFAULT_KPI_AMBER_MARGIN_POINTS,
+        validators=percentage_validators,
+        help_text=_("A KPI this close below its target is amber in the quarterly report; further below is red."),
+    )
 
     # First points of contact (guide 3.1)
     municipality_contact_name = models.CharField(_("contact at the region"), max_length=200, blank=True)

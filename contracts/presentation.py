@@ -59,6 +59,7 @@ KPIS = (
     "kpi_outflow_percentage",
     "kpi_checkpoints_on_time_percentage",
     "kpi_decisions_on_time_percentage",
+    "kpi_amber_margin_points",
 )
 CONTACTS = (
     "municipality_contact_name",

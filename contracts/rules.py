@@ -19,3 +19,6 @@ DEFAULT_MAX_HOURS_WARNING_PERCENTAGE = Decimal("90")
 DEFAULT_MAX_HOURS_Z_ROUTE = 800
 # Dagdelen per week a contract may allow (guide 3.1: "drie, vier of vijf dagdelen").
 DAGDELEN_CHOICES = (3, 4, 5)
+# Quarterly report: a KPI up to this many percentage points below its target is amber, further is red.
+# The guide sets no number (3.1 asks for targets and consequences); 5 points is our default.
+DEFAULT_KPI_AMBER_MARGIN_POINTS = Decimal("5")

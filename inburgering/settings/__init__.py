@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "notifications",
     "progress",
     "enforcement",
+    "reports",
 ]
 
 MIDDLEWARE = [

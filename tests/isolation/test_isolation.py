@@ -172,6 +172,29 @@ def _enforcement_api(world: World, key: str):
     return world.objects[key]
 
 
+def _quarterly_report(world: World):
+    """A made quarterly report of the populated contract (2026-K1), shared with its provider
+    (created on first use, without rendering: isolation needs the row and a file)."""
+    if "quarterly_report" not in world.objects:
+        from django.core.files.base import ContentFile
+
+        from reports.models import QuarterlyReport, ReportStatus
+
+        contract = world.objects["contract"]
+        report = QuarterlyReport.unscoped.create(
+            tenant=world.tenants["a"],
+            contract=contract,
+            year=2026,
+            quarter=1,
+            status=ReportStatus.READY,
+            shared_provider=contract.provider,
+            figures={"kpis": [], "inburgeraars": 1},
+        )
+        report.file.save("rapportage.pdf", ContentFile(b"%PDF-1.7 isolation"), save=True)
+        world.objects["quarterly_report"] = report
+    return world.objects["quarterly_report"]
+
+
 MATRIX: dict[str, Exempt | Detail | Listing] = {
     # --- public or self-only routes ---------------------------------------------------------------
     "login": Exempt("public login page; login behaviour is tested in tests/tenancy/test_auth.py"),
@@ -861,6 +884,10 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
     "notification_open": Exempt(
         "POST on the caller's own notification only; another user's answers 404, tested in tests/notifications"
     ),
+    # --- reports: API and downloads (kwartaalrapportages API, settlement and CBS exports) ---
+    # --- end of reports: API and downloads ---
+    # --- reports: pages (dashboards, reports, simulator) ---
+    # --- end of reports: pages ---
 }
 
 # Django admin: platform operators only (superusers); tested in test_admin_screens.py.
