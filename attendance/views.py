@@ -19,6 +19,7 @@ from attendance.forms import UploadForm
 from attendance.models import AttendanceUpload, UploadStatus
 from attendance.parsing import CANONICAL_COLUMNS
 from contracts.models import Contract
+from inburgering.documents import neutralise
 from inburgering.forms import save_form
 from inburgering.tenancy.permissions import require_role, role_required
 from inburgering.tenancy.scoping import scope
@@ -29,8 +30,6 @@ PAGE_SIZE = 50
 ERRORS_PAGE_SIZE = 100
 RUNNING = (UploadStatus.RECEIVED, UploadStatus.PROCESSING)
 BOM = "\ufeff"
-# Spreadsheet programs evaluate cells starting with these as formulas (CSV injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # The downloadable template: two lessons of a fictional learner, in the canonical columns.
 TEMPLATE_EXAMPLES = (
@@ -57,12 +56,6 @@ TEMPLATE_EXAMPLES = (
         "opmerking": "Ziek gemeld",
     },
 )
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet will not run as a formula: a leading apostrophe where needed."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 class _Echo:

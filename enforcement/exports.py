@@ -23,11 +23,11 @@ from django.utils import timezone
 from attendance.models import AttendanceRecord, Classification, Daypart, LessonStatus, ReportedReason
 from enforcement.letters import dutch_long_date
 from enforcement.models import AbsencePolicy, ClassificationEntry, Counting
+from inburgering import documents
+from inburgering.documents import dutch_money, neutralise  # noqa: F401 (dutch_money: used by the policy page)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "enforcement" / "policy"
 BOM = "\ufeff"
-# Spreadsheet programs evaluate cells starting with these as formulas (CSV injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DAYPART_ORDER = {value: index for index, value in enumerate(Daypart.values)}
 
 # Fixed Dutch wording (the documents are Dutch in every locale).
@@ -51,24 +51,10 @@ REASON_EXPLAINED = {
 NO_REASON = "onbekend"
 
 
-def neutralise(value) -> str:
-    """A cell a spreadsheet will not run as a formula: a leading apostrophe where needed."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
 def dutch_hours(minutes: int) -> str:
     """Minutes as clock hours with two decimals and a decimal comma: 90 → '1,50'."""
     hours = (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"{hours:.2f}".replace(".", ",")
-
-
-def dutch_money(amount: Decimal) -> str:
-    """'€ 800' for whole euros, else '€ 250,50'; thousands with a dot."""
-    amount = Decimal(amount).quantize(Decimal("0.01"))
-    whole, cents = divmod(amount, 1)
-    euros = f"{int(whole):,}".replace(",", ".")
-    return f"€ {euros}" if cents == 0 else f"€ {euros},{int(cents * 100):02d}"
 
 
 def short_date(day: date) -> str:
@@ -76,16 +62,9 @@ def short_date(day: date) -> str:
     return day.strftime("%d-%m-%Y")
 
 
-def _refuse_fetching(url, *args, **kwargs):
-    """No external resources in a generated document: no network, no files (fonts from fontconfig)."""
-    raise ValueError("generated documents load no external resources")
-
-
 def render_pdf(html: str) -> bytes:
     """A tagged PDF/UA-1 document (title and language nl come from the HTML)."""
-    from weasyprint import HTML  # imported here: loading pango costs time every other import would pay
-
-    return HTML(string=html, base_url=str(TEMPLATE_DIR), url_fetcher=_refuse_fetching).write_pdf(pdf_variant="pdf/ua-1")
+    return documents.render_pdf(html, base_url=TEMPLATE_DIR)
 
 
 def _stylesheet(name: str) -> str:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from enforcement import selectors
 from enforcement.models import AbsenceAlert, AbsencePolicy, LetterStatus, WarningLetter
 from inburgering.audit import acting_as
+from inburgering.documents import render_pdf
 from notifications.services import notification_send
 from progress.services import case_managers, provider_staff
 
@@ -147,11 +148,6 @@ def _blocks(text: str) -> list[dict]:
     return blocks
 
 
-def _refuse_fetching(url, *args, **kwargs):
-    """No external resources in a letter: no network, no files (fonts come from fontconfig)."""
-    raise ValueError("warning letters load no external resources")
-
-
 def warning_letter_html(letter: WarningLetter, *, policy: AbsencePolicy | None = None, on: date | None = None) -> str:
     alert = letter.alert
     policy = policy or policy_for_alert(alert)
@@ -181,10 +177,7 @@ def warning_letter_html(letter: WarningLetter, *, policy: AbsencePolicy | None =
 
 def warning_letter_render_pdf(letter: WarningLetter, *, policy: AbsencePolicy | None = None) -> bytes:
     """The letter as a tagged PDF/UA-1 document (title and language nl set from the HTML)."""
-    from weasyprint import HTML  # imported here: loading pango costs time every other import would pay
-
-    html = warning_letter_html(letter, policy=policy)
-    return HTML(string=html, base_url=str(TEMPLATE_DIR), url_fetcher=_refuse_fetching).write_pdf(pdf_variant="pdf/ua-1")
+    return render_pdf(warning_letter_html(letter, policy=policy), base_url=TEMPLATE_DIR)
 
 
 # ---------------------------------------------------------------------------------------------

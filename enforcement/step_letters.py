@@ -26,6 +26,7 @@ from enforcement.cases import effective_fine, maximum_fine_for
 from enforcement.letters import DUTCH_WEEKDAYS, TEMPLATE_DIR, dutch_long_date, dutch_month, short_date
 from enforcement.models import AbsencePolicy, CaseStep, Culpability, EnforcementCase, EnforcementStep
 from enforcement.selectors import policy_for_contract, region_policy
+from inburgering.documents import render_pdf
 from learning_routes.models import OPEN_STATUSES, Trajectory
 
 # The steps that get a letter, and its title (also the PDF's title: no personal data in metadata).
@@ -165,11 +166,6 @@ def step_letter_context(step: EnforcementStep, *, on: date | None = None) -> dic
 # ---------------------------------------------------------------------------------------------
 
 
-def _refuse_fetching(url, *args, **kwargs):
-    """No external resources in a letter: no network, no files (fonts come from fontconfig)."""
-    raise ValueError("enforcement letters load no external resources")
-
-
 def step_letter_html(step: EnforcementStep, *, on: date | None = None) -> str:
     if step.step not in LETTER_TEMPLATES:
         raise ValueError(f"no letter for the step {step.step!r}")
@@ -178,10 +174,7 @@ def step_letter_html(step: EnforcementStep, *, on: date | None = None) -> str:
 
 def step_letter_render_pdf(step: EnforcementStep) -> bytes:
     """The step's letter as a tagged PDF/UA-1 document (title and language nl set from the HTML)."""
-    from weasyprint import HTML  # imported here: loading pango costs time every other import would pay
-
-    html = step_letter_html(step)
-    return HTML(string=html, base_url=str(TEMPLATE_DIR), url_fetcher=_refuse_fetching).write_pdf(pdf_variant="pdf/ua-1")
+    return render_pdf(step_letter_html(step), base_url=TEMPLATE_DIR)
 
 
 def step_letter_attach(step: EnforcementStep) -> EnforcementStep:
