@@ -9,6 +9,7 @@ from enforcement.permissions import ABSENCE_TRIAGE_ROLES, CASE_NAVIGATION, LETTE
 from inburgering.tenancy.models import Role
 from learning_routes.permissions import LEARNER_READERS, TERM_MONITORS, TRAJECTORY_READERS
 from progress.permissions import CHECKPOINT_READERS, LEVEL_CHANGE_READERS
+from reports.permissions import DASHBOARD_READERS
 
 NAVIGATION = [
     (pgettext_lazy("navigation", "Home"), "home", None),
@@ -24,6 +25,7 @@ NAVIGATION = [
     (_("Warning letters"), "provider_letter_list", set(LETTER_NAVIGATION)),
     (_("Absence policy"), "absence_policy", set(POLICY_READERS)),
     (_("Contracts"), "contract_list", set(CONTRACT_READERS)),
+    (_("Reports"), "reports_home", set(DASHBOARD_READERS)),
     (_("Municipalities"), "municipality_list", {Role.TENANT_ADMIN}),
     (_("Language providers"), "provider_list", {Role.TENANT_ADMIN}),
     (_("Users"), "user_list", {Role.TENANT_ADMIN}),

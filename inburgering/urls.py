@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include("enforcement.urls_policy")),
     path("", include("enforcement.urls_absences")),
     path("", include("notifications.urls")),
+    path("", include("reports.urls")),
+    path("", include("reports.urls_downloads")),
 ]
 
 

@@ -9,6 +9,7 @@ from enforcement import api as enforcement_api
 from inburgering.tenancy import api as tenancy_api
 from learning_routes import api as learning_routes_api
 from progress import api as progress_api
+from reports import api as reports_api
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="api_schema"),
@@ -90,4 +91,15 @@ urlpatterns = [
     ),
     path("inhaalverplichtingen", enforcement_api.MakeupList.as_view(), name="api_makeup_obligation_list"),
     path("verzuimclassificaties", enforcement_api.Classify.as_view(), name="api_absence_classify"),
+    path("kwartaalrapportages", reports_api.QuarterlyReportList.as_view(), name="api_quarterly_report_list"),
+    path(
+        "kwartaalrapportages/<int:pk>",
+        reports_api.QuarterlyReportDetail.as_view(),
+        name="api_quarterly_report_detail",
+    ),
+    path(
+        "kwartaalrapportages/<int:pk>/pdf",
+        reports_api.QuarterlyReportPdf.as_view(),
+        name="api_quarterly_report_pdf",
+    ),
 ]

@@ -14,6 +14,7 @@ from tests.contracts.conftest import make_contract
 FORM_BASE = {
     "reference": "A-NIEUW",
     "title": "Nieuw contract",
+    "kpi_amber_margin_points": "5",
     "provider": None,
     "municipalities": None,
     "start_date": "2026-01-01",

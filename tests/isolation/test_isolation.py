@@ -885,8 +885,130 @@ MATRIX: dict[str, Exempt | Detail | Listing] = {
         "POST on the caller's own notification only; another user's answers 404, tested in tests/notifications"
     ),
     # --- reports: API and downloads (kwartaalrapportages API, settlement and CBS exports) ---
+    # Reports: the role first (other roles 403 whatever the id), then the scoped lookup (404); provider
+    # staff reach only reports shared with their organisation. Settlement: the contract first (404),
+    # then the role (403). The CBS page is the active region's; the download is a POST without object.
+    "api_quarterly_report_list": Listing(
+        url=_api("kwartaalrapportages"),
+        marker=lambda w: _quarterly_report(w).contract.reference,
+        insiders=["contract_a", "policy_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "policy_b", "admin_b", "staff_b", "staff_shared", "case_a1", "absence_a"],
+    ),
+    "api_quarterly_report_detail": Detail(
+        url=lambda w: _api(f"kwartaalrapportages/{_quarterly_report(w).pk}"),
+        insiders=["contract_a", "policy_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "policy_b", "admin_b", "staff_b", "staff_shared"],
+        forbidden=["case_a1", "absence_a"],
+    ),
+    "api_quarterly_report_pdf": Detail(
+        url=lambda w: _api(f"kwartaalrapportages/{_quarterly_report(w).pk}/pdf"),
+        insiders=["contract_a", "policy_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "policy_b", "admin_b", "staff_b", "staff_shared"],
+        forbidden=["case_a1", "absence_a"],
+    ),
+    "settlement_xlsx": Detail(
+        url=lambda w: f"/rapportages/contracten/{w.objects['contract'].pk}/afrekening.xlsx?periode=2026-K1",
+        insiders=["contract_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "admin_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["policy_a", "absence_a", "case_a1"],
+    ),
+    "settlement_csv": Detail(
+        url=lambda w: f"/rapportages/contracten/{w.objects['contract'].pk}/afrekening.csv?periode=2026-03",
+        insiders=["contract_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "admin_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["policy_a", "absence_a", "case_a1"],
+    ),
+    "cbs_export": Listing(
+        url="/rapportages/cbs",
+        marker=lambda w: w.municipalities["a1"].cbs_code,
+        insiders=["admin_a", "contract_a"],
+        outsiders=["admin_b", "contract_b", "policy_a", "absence_a", "case_a1", "staff_a", "staff_shared"],
+    ),
+    "cbs_export_download": Exempt(
+        "POST of a quarter and a municipality code, no object in the URL: only the caller's active region is "
+        "exported (another region's municipality code is refused); tested in tests/reports/test_exports.py"
+    ),
     # --- end of reports: API and downloads ---
     # --- reports: pages (dashboards, reports, simulator) ---
+    # Dashboards: the contract first (another region, provider or municipality: 404), then the role
+    # (403). Reports: the scope opens provider staff only the reports shared with them. Scenarios are the
+    # region's (providers and case managers see none: 404).
+    "reports_home": Listing(
+        url="/rapportages",
+        marker=lambda w: w.objects["contract"].reference,
+        insiders=["contract_a", "admin_a", "policy_a", "staff_a"],
+        outsiders=["contract_b", "admin_b", "policy_b", "staff_b", "staff_shared", "case_a1", "absence_a"],
+    ),
+    "dashboard_region": Listing(
+        url="/rapportages/regio",
+        marker=lambda w: w.objects["contract"].reference,
+        insiders=["contract_a", "admin_a", "policy_a"],
+        outsiders=["contract_b", "admin_b", "policy_b", "staff_a", "staff_shared", "case_a1"],
+    ),
+    "dashboard_provider": Listing(
+        url="/rapportages/taalaanbieder",
+        marker=lambda w: w.objects["contract"].reference,
+        insiders=["staff_a"],
+        outsiders=["staff_b", "staff_shared", "contract_b", "contract_a", "policy_a"],
+    ),
+    "dashboard_contract": Detail(
+        url=lambda w: f"/rapportages/contracten/{w.objects['contract'].pk}",
+        insiders=["contract_a", "policy_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "policy_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["case_a1", "absence_a"],
+    ),
+    "quarterly_report_status": Detail(
+        url=lambda w: f"/rapportages/contracten/{w.objects['contract'].pk}/kwartaalrapportages/status",
+        insiders=["contract_a", "policy_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "policy_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["case_a1", "absence_a"],
+    ),
+    "quarterly_report_create": Detail(
+        url=lambda w: f"/rapportages/contracten/{w.objects['contract'].pk}/kwartaalrapportages/nieuw",
+        method="post",
+        insiders=["contract_a"],
+        insider_status=(302,),
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["policy_a", "admin_a", "staff_a", "case_a1"],
+    ),
+    "quarterly_report_pdf": Detail(
+        url=lambda w: f"/rapportages/kwartaalrapportages/{_quarterly_report(w).pk}/pdf",
+        insiders=["contract_a", "policy_a", "admin_a", "staff_a"],
+        outsiders=["contract_b", "policy_b", "staff_b", "staff_shared", "case_a1"],
+        forbidden=["absence_a"],
+    ),
+    "quarterly_report_share": Detail(
+        url=lambda w: f"/rapportages/kwartaalrapportages/{_quarterly_report(w).pk}/delen",
+        method="post",
+        insiders=["contract_a"],
+        insider_status=(302,),
+        outsiders=["contract_b", "staff_b", "staff_shared", "case_a1"],
+        forbidden=["policy_a", "admin_a", "staff_a", "absence_a"],
+    ),
+    "simulator": Detail(
+        url=lambda w: f"/rapportages/contracten/{w.objects['contract'].pk}/wat-als",
+        insiders=["contract_a", "policy_a", "admin_a"],
+        outsiders=["contract_b", "policy_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["staff_a", "case_a1", "absence_a"],
+    ),
+    "scenario_save": Detail(
+        url=lambda w: f"/rapportages/contracten/{w.objects['contract'].pk}/wat-als/opslaan",
+        method="post",
+        insiders=["contract_a", "policy_a"],  # without a name or numbers: the form again, nothing saved
+        outsiders=["contract_b", "policy_b", "staff_b", "staff_shared", "case_a2"],
+        forbidden=["admin_a", "staff_a", "case_a1", "absence_a"],
+    ),
+    "scenario_delete": Detail(
+        url=lambda w: (
+            "/rapportages/scenarios/"
+            f"{__import__('tests.reports.test_pages', fromlist=['_']).isolation_scenario(w).pk}/verwijderen"
+        ),
+        method="post",
+        insiders=["contract_a"],
+        insider_status=(302,),
+        outsiders=["contract_b", "policy_b", "staff_a", "staff_b", "case_a1"],
+        forbidden=["admin_a", "absence_a"],
+    ),
     # --- end of reports: pages ---
 }
 
