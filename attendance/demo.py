@@ -1,4 +1,8 @@
-"""Demo attendance: six months of lessons for the demo trajectories, loaded as real uploads.
+"""Demo attendance: the lessons of the demo trajectories since go-live, loaded as real uploads.
+
+The period starts on the first day of the quarter two quarters before the current one (today
+2026-11-28: 1 April 2026), so the two quarters before this one are complete for the quarterly
+reports, dashboards and the what-if simulator, and runs up to yesterday.
 
 Per contract the provider's demo staff member uploads a CSV per calendar month (shortly after the
 month ends; the current month up to yesterday), a corrected re-export of the last full month, and
@@ -36,7 +40,6 @@ from inburgering.tenancy.models import Membership, Role
 from inburgering.tenancy.scoping import Grant, scope, scopes_disabled
 from learning_routes.models import Trajectory
 
-MONTHS = 6
 HEADER = "deelnemernummer;datum;dagdeel;geplande_minuten;aanwezige_minuten;status;reden;huiswerkklas;opmerking"
 BREAK_WEEKS = {30, 31, 32, 52, 1}  # ISO weeks without lessons: summer and Christmas holidays
 MINUTES = {"ochtend": 180, "middag": 180, "avond": 150}
@@ -87,6 +90,21 @@ def _month_start(day: date) -> date:
 def _add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def first_month(today: date) -> date:
+    """The first month of the demo period (go-live): the start of the quarter two quarters back."""
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return _add_months(quarter_start, -6)
+
+
+def demo_months(today: date) -> list[date]:
+    """The first day of every month of the demo period, oldest first, this month included."""
+    months, month = [], first_month(today)
+    while month <= today:
+        months.append(month)
+        month = _add_months(month, 1)
+    return months
 
 
 def _weighted_reason(rng: random.Random) -> str:
@@ -318,7 +336,7 @@ def _staff_user(contract: Contract):
 
 def _seed_contract(contract: Contract, user, *, today: date) -> tuple[int, int, int]:
     """Upload the contract's months; returns (lessons stored, uploads, pattern learners)."""
-    first = _add_months(_month_start(today), -MONTHS + 1)
+    first = first_month(today)
     last = today - timedelta(days=1)
     plan = _plan(contract, first=first, last=last, today=today)
     if not plan.lessons:

@@ -37,10 +37,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -49,12 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.attendance_upload import (  # noqa: E402 - after the path is set
-    _django,
-    create_database,
-    drop_database,
-    learner_number,
-)
+from bench._database import bench_database  # noqa: E402 - after the path is set
+from bench.attendance_upload import learner_number  # noqa: E402
 from bench.checkpoint_detection import COPY_COLUMNS, Capture, explain  # noqa: E402
 
 QUERY_TARGET_MS = 100
@@ -518,34 +512,23 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the created database (or the region)")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    postgres = url.startswith(("postgres://", "postgresql://"))
-    if not postgres and not args.allow_sqlite:
-        raise SystemExit(
-            "This benchmark is about PostgreSQL. Set DATABASE_URL, e.g.\n"
-            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_absence .venv/bin/python bench/absence_alerts.py\n"
-            "or pass --allow-sqlite (with smaller --trajectories/--records/--reached)."
-        )
-    scratch = Path(tempfile.mkdtemp(prefix="bench-absence-"))
-    os.environ["VAR_DIR"] = str(scratch)
-    os.environ["MEDIA_ROOT"] = str(scratch / "media")
-    os.environ.setdefault("DEBUG", "0")  # as a worker runs: no query log
-    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
-    os.environ.setdefault("CELERY_BROKER_URL", "memory://")  # queueing measured without a broker's I/O
-    if not url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
-    created_db = create_database(url) if postgres else False
     tag = str(int(time.time()) % 10**8)
-    region = None
-    try:
-        _django()
+    with bench_database(
+        name="bench_absence",
+        script="bench/absence_alerts.py",
+        allow_sqlite=args.allow_sqlite,
+        keep=args.keep,
+        sizes="--trajectories/--records/--reached",
+        environment={"CELERY_BROKER_URL": "memory://"},  # queueing measured without a broker's I/O
+    ) as database:
         from django.core.management import call_command
         from django.db import connection
 
-        vendor = connection.vendor
+        vendor = database.vendor
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
         region = build_region(args, date.today(), tag)
+        database.cleanup = lambda: remove_region(region)
         print(f"region: {args.trajectories:,} learners with an open trajectory ({time.perf_counter() - started:.1f} s)")
         started = time.perf_counter()
         load_lessons(region, args, vendor)
@@ -557,18 +540,6 @@ def main() -> None:
             f"{time.perf_counter() - started:.1f} s); measured month {region['month']:%m-%Y}"
         )
         measure(region, args, vendor)
-    finally:
-        from django.db import connections
-
-        if region is not None and not created_db and not args.keep and postgres:
-            remove_region(region)
-        connections.close_all()
-        if created_db and not args.keep:
-            drop_database(url)
-        if args.keep:
-            print(f"kept: {scratch}" + (f" and {url}" if url else ""))
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

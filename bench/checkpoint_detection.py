@@ -33,13 +33,10 @@ the end. The script runs ``migrate`` itself. Not part of the test run; figures g
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -48,13 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.attendance_upload import (  # noqa: E402 - after the path is set
-    SqlTimer,
-    _django,
-    create_database,
-    drop_database,
-    learner_number,
-)
+from bench._database import bench_database  # noqa: E402 - after the path is set
+from bench.attendance_upload import SqlTimer, learner_number  # noqa: E402
 
 TARGET_SECONDS = 1.0
 SEED = 20260300
@@ -533,34 +525,22 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the created database (or the region)")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL", "")
-    postgres = url.startswith(("postgres://", "postgresql://"))
-    if not postgres and not args.allow_sqlite:
-        raise SystemExit(
-            "This benchmark is about PostgreSQL. Set DATABASE_URL, e.g.\n"
-            "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_checkpoints "
-            ".venv/bin/python bench/checkpoint_detection.py\n"
-            "or pass --allow-sqlite (with smaller --trajectories/--records)."
-        )
-    scratch = Path(tempfile.mkdtemp(prefix="bench-checkpoints-"))
-    os.environ["VAR_DIR"] = str(scratch)
-    os.environ["MEDIA_ROOT"] = str(scratch / "media")
-    os.environ.setdefault("DEBUG", "0")  # as a worker runs: no query log
-    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
-    if not url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{scratch}/bench.sqlite3"
-    created_db = create_database(url) if postgres else False
     tag = str(int(time.time()) % 10**8)
-    region = None
-    try:
-        _django()
+    with bench_database(
+        name="bench_checkpoints",
+        script="bench/checkpoint_detection.py",
+        allow_sqlite=args.allow_sqlite,
+        keep=args.keep,
+        sizes="--trajectories/--records",
+    ) as database:
         from django.core.management import call_command
         from django.db import connection
 
-        vendor = connection.vendor
+        vendor = database.vendor
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
         region = build_region(args, date.today(), tag)
+        database.cleanup = lambda: remove_region(region)
         print(f"region: {args.trajectories:,} learners with an open trajectory ({time.perf_counter() - started:.1f} s)")
         started = time.perf_counter()
         load_lessons(region, vendor)
@@ -589,18 +569,6 @@ def main() -> None:
             f"{past_600 / args.trajectories:.0%} past 600 h"
         )
         measure(region, args, vendor)
-    finally:
-        from django.db import connections
-
-        if region is not None and not created_db and not args.keep and postgres:
-            remove_region(region)
-        connections.close_all()
-        if created_db and not args.keep:
-            drop_database(url)
-        if args.keep:
-            print(f"kept: {scratch}" + (f" and {url}" if url else ""))
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -99,8 +99,9 @@ POLICIES = {
 }
 
 # Extra learners with three to five absences (the late additions), per month counted back from
-# this month (0) and per region: a queue now and last month, a few earlier alerts.
-QUEUE_PER_MONTH = {0: 11, 1: 12, 2: 3, 3: 3, 4: 2}
+# this month (0) and per region: a queue now and last month, a few earlier alerts in every month of
+# the demo period (months before its start are left out), so each reported quarter has some.
+QUEUE_PER_MONTH = {0: 11, 1: 12, 2: 3, 3: 3, 4: 2, 5: 2, 6: 1, 7: 2}
 # Reasons the provider reports, per counting: under "only unauthorized" the queue is made of
 # unreported and work-related absences (an ill learner never gets an alert there).
 REASONS_ALL = [("ziek", 34), ("medisch", 10), ("kinderopvang", 10), ("werk", 14), ("anders", 7), ("", 25)]
@@ -362,6 +363,8 @@ def _choose_learners(region: Region, lessons: list[Lesson]) -> dict[tuple[int, d
             plan[learner_id, month] = rng.randint(3, 5)
     # The queue and the earlier alerts.
     for back, count in QUEUE_PER_MONTH.items():
+        if back >= len(region.months):
+            continue
         month = region.month(back)
         candidates = [learner_id for learner_id in learner_ids if fits(learner_id, [month])]
         for learner_id in rng.sample(candidates, min(count, len(candidates))):
@@ -868,8 +871,8 @@ def _summary(tenants: list[Tenant], regions: list[Region], made: int, seconds: f
 
 def seed_enforcement() -> list[str]:
     today = timezone.localdate()
-    go_live = attendance_demo._add_months(attendance_demo._month_start(today), -attendance_demo.MONTHS + 1)
-    months = [attendance_demo._add_months(go_live, n) for n in range(attendance_demo.MONTHS)]
+    months = attendance_demo.demo_months(today)
+    go_live = months[0]
     seeded: list[Tenant] = []
     regions: list[Region] = []
     made, seconds = 0, 0.0

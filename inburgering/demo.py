@@ -13,6 +13,8 @@ SEEDERS = (
     "attendance.demo.seed_attendance",
     "progress.demo.seed_progress",
     "enforcement.demo.seed_enforcement",
+    # Last: the quarterly reports are made from all of the above.
+    "reports.demo.seed_reports",
 )
 
 

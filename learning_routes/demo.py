@@ -1,5 +1,15 @@
 """Demo learners with trajectories, intake advice, route switches, exam results and term extensions.
 
+Most learners signed their PIP a year or more ago, so most open trajectories ran through the two
+full quarters before the current one (the attendance demo's period, for the quarterly reports);
+some start in every quarter, so each quarter has its new learners. Exams follow the lesson hours a
+trajectory had: at an average pace a skill is passed at A2 after about 200 attended hours and at
+B1 after about 430 (writing last, about 500); some learners are much slower, others get stuck on
+writing (for them B1 is out of reach: the 600-hour checkpoint's downscaling requests). So long
+trajectories have B1 on several skills, some on all four, and shorter ones some A2 passes; some
+exams are failed and retaken. Some learners who passed everything ended their trajectory 'behaald'
+a few weeks after the last exam (more of those who passed half a year ago or longer).
+
 Deterministic (Faker ``nl_NL`` and ``random`` seeded per region; dates relative to today) and
 idempotent: a region that already has learners is skipped. Everything goes through the services,
 so validation, contract conditions and history apply as they do for users.
@@ -51,6 +61,25 @@ EXTENSION_REASONS = [
     "Verlenging door DUO: medische behandeling.",
 ]
 LANGUAGE_SKILLS = [ExamComponent.READING, ExamComponent.LISTENING, ExamComponent.WRITING, ExamComponent.SPEAKING]
+RECENT_PIP_SHARE = 0.16  # learners whose PIP is recent: they start in the current or the previous quarter
+# Lesson hours attended per daypart a week: about 2.8 hours a lesson, 92% attended, 47 weeks of lessons a year.
+HOURS_PER_DAYPART_WEEK = 2.8 * 0.92 * 47 / 52
+# Attended hours a learner of average pace needs to pass a skill at A2 and at B1 (writing comes last).
+HOURS_TO_PASS = {
+    ExamComponent.LISTENING: (180, 380),
+    ExamComponent.SPEAKING: (190, 410),
+    ExamComponent.READING: (210, 440),
+    ExamComponent.WRITING: (250, 500),
+}
+SLOW_SHARE = 0.1  # learners for whom B1 is (for now) out of reach
+WRITING_BLOCK_SHARE = 0.15  # learners who get stuck on writing (guide: more reach B1 for speaking than writing)
+FIRST_TRY_PASS = {Level.A2: 0.86, Level.B1: 0.74}
+RETAKE_PASS = 0.82
+A2_EXAM_SHARE = 0.5  # of the skills ready for A2 but not yet for B1: an A2 exam in the meantime
+# Of the learners who passed everything: the trajectory ended 'behaald' since (most of those who passed
+# half a year ago or longer; some recent ones are still finishing, e.g. their participation hours).
+PASSED_END_SHARE = 0.1
+PASSED_END_SHARE_LONG_AGO = 0.35
 
 
 @dataclass
@@ -128,11 +157,18 @@ def _create_learner(region: Region, municipality: Municipality) -> Learner:
         phone=f"06-{rng.randint(10000000, 99999999)}" if rng.random() < 0.6 else "",
         email=email,
         is_asylum_permit_holder=rng.random() < 0.4,
-        pip_date=region.today - timedelta(days=rng.randint(30, 3 * 365 - 10)),
+        pip_date=region.today - timedelta(days=_pip_days_ago(rng)),
         case_manager=case_manager,
     )
     region.counts.learners += 1
     return learner
+
+
+def _pip_days_ago(rng: random.Random) -> int:
+    """Most PIPs a year or more ago (their trajectories ran through the last two quarters), some recent."""
+    if rng.random() < RECENT_PIP_SHARE:
+        return rng.randint(60, 330)
+    return round(rng.triangular(200, 3 * 365 - 10, 900))
 
 
 def _covers(contract: Contract, learner: Learner) -> bool:
@@ -176,7 +212,7 @@ def _choose(region: Region, learner: Learner, *, recent: bool, min_age_days: int
             start = region.day_between(max(earliest, region.today - timedelta(days=STARTKLAS_DAYS - 1)), latest)
         else:
             # Most trajectories start within months of the PIP (or of the contract's start).
-            spread = rng.randint(0, 150) if rng.random() < 0.6 else rng.randint(0, max((latest - earliest).days, 0))
+            spread = rng.randint(0, 150) if rng.random() < 0.7 else rng.randint(0, max((latest - earliest).days, 0))
             start = min(earliest + timedelta(days=spread), latest)
         if not _fits_age(contract, learner, start):
             continue
@@ -261,21 +297,98 @@ def _exam(region: Region, trajectory: Trajectory, component: str, level: str, da
     region.counts.exams += 1
 
 
-def _some_exams(region: Region, trajectory: Trajectory, until: date) -> None:
-    """A few exams after at least five months of lessons, some failed."""
+def _weekly_hours(trajectory: Trajectory) -> float:
+    return max(trajectory.dagdelen_per_week, 1) * HOURS_PER_DAYPART_WEEK
+
+
+def _day_at(trajectory: Trajectory, hours: float) -> date:
+    """The day the trajectory's learner has attended about this many hours."""
+    return trajectory.start_date + timedelta(days=round(hours / _weekly_hours(trajectory) * 7))
+
+
+def _pace(region: Region, trajectory: Trajectory) -> float:
+    """How fast this learner learns (1 = average), from chance and the startklas' learnability score."""
+    rng = region.rng
+    slow = rng.random() < SLOW_SHARE  # B1 is (for now) out of reach: the learners the 600-hour checkpoint is for
+    pace = rng.uniform(0.45, 0.7) if slow else min(max(rng.lognormvariate(0.05, 0.3), 0.6), 2.0)
+    if trajectory.intake_learnability:
+        pace *= 0.75 + trajectory.intake_learnability * 0.04
+    if trajectory.route == Route.EDUCATION:
+        pace *= 1.15
+    if trajectory.learner.age_on(trajectory.start_date) < rules.AGE_SEGMENT_BOUNDARY:
+        pace *= 1.1  # young learners learn a language faster
+    return pace
+
+
+def _attempts(
+    region: Region, trajectory: Trajectory, component: str, level: str, day: date, until: date
+) -> date | None:
+    """An exam and, when failed, up to two retakes some weeks apart; the day it was passed, or None."""
+    rng = region.rng
+    chance = FIRST_TRY_PASS.get(level, 0.85)
+    for _attempt in range(3):
+        passed = rng.random() < chance
+        _exam(region, trajectory, component, level, day, passed=passed)
+        if passed:
+            return day
+        day += timedelta(days=rng.randint(42, 90))
+        if day > until or rng.random() < 0.1:
+            return None
+        chance = RETAKE_PASS
+    return None
+
+
+def _z_route_exams(region: Region, trajectory: Trajectory, until: date) -> None:
+    """Z-route: KNM after some months, an A2 speaking exam for some."""
     rng = region.rng
     first = trajectory.start_date + timedelta(days=150)
     if first > until:
         return
-    if trajectory.route == Route.Z:
-        components = [ExamComponent.KNM] + ([ExamComponent.SPEAKING] if rng.random() < 0.3 else [])
-    else:
-        components = rng.sample(LANGUAGE_SKILLS + [ExamComponent.KNM], rng.randint(1, 3))
+    components = [ExamComponent.KNM] + ([ExamComponent.SPEAKING] if rng.random() < 0.3 else [])
     for component in components:
-        level = Level.A2
-        if trajectory.route != Route.Z and trajectory.status != TrajectoryStatus.DOWNSCALED and rng.random() < 0.7:
-            level = Level.B1
-        _exam(region, trajectory, component, level, region.day_between(first, until), passed=rng.random() < 0.72)
+        _exam(region, trajectory, component, Level.A2, region.day_between(first, until), passed=rng.random() < 0.72)
+
+
+def _end_share(region: Region, everything_passed: date) -> float:
+    long_ago = (region.today - everything_passed).days > 180
+    return PASSED_END_SHARE_LONG_AGO if long_ago else PASSED_END_SHARE
+
+
+def _some_exams(region: Region, trajectory: Trajectory, until: date) -> date | None:
+    """The exams of the hours so far: per skill A2 or B1 once the learner is ready, some failed and retaken.
+
+    Returns the day everything (the four skills at B1 and KNM) was passed, or None."""
+    if trajectory.route == Route.Z:
+        _z_route_exams(region, trajectory, until)
+        return None
+    rng = region.rng
+    pace = _pace(region, trajectory)
+    stuck_on_writing = rng.random() < WRITING_BLOCK_SHARE
+    passed_on: list[date] = []
+    # (day, component, level, last day for a retake), taken in date order
+    exams: list[tuple[date, str, str, date]] = []
+    for skill in LANGUAGE_SKILLS:
+        a2_hours, b1_hours = (hours * rng.uniform(0.85, 1.2) / pace for hours in HOURS_TO_PASS[skill])
+        if stuck_on_writing and skill == ExamComponent.WRITING:
+            b1_hours *= 1.8
+        a2_day = _day_at(trajectory, a2_hours) + timedelta(days=rng.randint(10, 40))
+        b1_day = _day_at(trajectory, b1_hours) + timedelta(days=rng.randint(10, 40))
+        if a2_day <= until and (b1_day > until or rng.random() < 0.2) and rng.random() < A2_EXAM_SHARE:
+            exams.append((a2_day, skill, Level.A2, min(until, b1_day - timedelta(days=1))))  # no A2 retake after B1
+        if b1_day <= until:
+            exams.append((b1_day, skill, Level.B1, until))
+    knm_day = _day_at(trajectory, rng.uniform(250, 450) / pace) + timedelta(days=rng.randint(10, 40))
+    if knm_day <= until:
+        exams.append((knm_day, ExamComponent.KNM, "", until))
+    passed: set[str] = set()
+    for day, component, level, last_retake in sorted(exams):
+        day_passed = _attempts(region, trajectory, component, level, day, last_retake)
+        if day_passed is not None and level in (Level.B1, ""):
+            passed.add(component)
+            passed_on.append(day_passed)
+    if passed >= {*LANGUAGE_SKILLS, ExamComponent.KNM}:
+        return max(passed_on)
+    return None
 
 
 def _finished(region: Region, learner: Learner) -> bool:
@@ -287,7 +400,10 @@ def _finished(region: Region, learner: Learner) -> bool:
     contract, route, start = choice
     trajectory = _open_trajectory(region, learner, contract, route, start)
     end = region.day_between(start + timedelta(days=300), region.today - timedelta(days=14))
-    reason = EndReason.PASSED if route != Route.Z and rng.random() < 0.6 else EndReason.WORK
+    if route == Route.EDUCATION:
+        reason = EndReason.EDUCATION if rng.random() < 0.6 else EndReason.WORK
+    else:
+        reason = EndReason.PASSED if route != Route.Z and rng.random() < 0.6 else EndReason.WORK
     if reason == EndReason.PASSED:
         for offset, component in enumerate([*LANGUAGE_SKILLS, ExamComponent.KNM]):
             _exam(region, trajectory, component, Level.B1, end - timedelta(days=60 - offset * 7), passed=True)
@@ -342,12 +458,18 @@ def _seed_region(region: Region) -> None:
         if kind < 0.13 and (switched := _switched(region, learner)) is not None:
             _some_exams(region, switched, region.today - timedelta(days=1))
             continue
-        choice = _choose(region, learner, recent=rng.random() < 0.1)
+        choice = _choose(region, learner, recent=rng.random() < 0.07)
         if choice is None:
             continue
         trajectory = _open_trajectory(region, learner, *choice)
-        if rng.random() < 0.6:
-            _some_exams(region, trajectory, region.today - timedelta(days=1))
+        everything_passed = _some_exams(region, trajectory, region.today - timedelta(days=1))
+        if everything_passed is not None and rng.random() < _end_share(region, everything_passed):
+            # Passed everything: the trajectory ended 'behaald' a few weeks after the last exam.
+            end = everything_passed + timedelta(days=rng.randint(21, 100))
+            if end <= region.today - timedelta(days=7):
+                services.trajectory_end(
+                    actor=region.actor_for(learner), trajectory=trajectory, end_date=end, end_reason=EndReason.PASSED
+                )
     # DUO extended the term of some learners whose term was about to end.
     ending = [
         learner

@@ -1,9 +1,10 @@
 """Demo progress: checkpoints, level-change requests, hour extensions and maximum-hours warnings.
 
-Hours first. The attendance demo holds the six months since the regions started with this system
-(their go-live), so nobody reaches 600 hours in it. At go-live the provider also uploaded one
-historical export per contract with the earlier lessons of learners on a long trajectory (in
-Nijmegen and Velsen, the municipalities with a demo case manager, who decides on their requests).
+Hours first. The attendance demo holds the months since the regions started with this system
+(their go-live: two full quarters and the current one), so nobody reaches 600 hours in it. At
+go-live the provider also uploaded one historical export per contract with the earlier lessons of
+learners on a long trajectory (in Nijmegen and Velsen, the municipalities with a demo case manager,
+who decides on their requests).
 That export goes through ``attendance.services.upload_process`` like every demo file (same
 parser, checks, rollups and ``upload_processed`` signal), so the learners' hours, the checkpoints
 and the maximum-hours warnings all come from real lessons and the real detection.
@@ -47,7 +48,7 @@ from contracts.models import Contract, HoursBasis, Route
 from inburgering.tenancy.models import Membership, Role, Tenant, User
 from inburgering.tenancy.scoping import Grant, scope
 from inburgering.workdays import add_working_days, is_working_day, working_days_between
-from learning_routes.models import Level, Skill, Trajectory, TrajectoryStatus
+from learning_routes.models import ExamResult, Level, Skill, Trajectory, TrajectoryStatus
 from progress import services
 from progress.models import (
     Advice,
@@ -111,9 +112,9 @@ ALL_SKILLS = tuple(Skill.values)
 DOWNSCALES = (
     Scenario(ChangeKind.DOWNSCALE, Decision.GRANTED, (Skill.WRITING,), Level.A2, turnaround=6, ago=95),
     Scenario(ChangeKind.DOWNSCALE, "open", (Skill.WRITING, Skill.READING), Level.A2, ago=6, overdue=True),
+    Scenario(ChangeKind.DOWNSCALE, Decision.GRANTED, (Skill.WRITING,), Level.A2, turnaround=16, ago=45),
     Scenario(ChangeKind.DOWNSCALE, Decision.REFUSED, (Skill.WRITING,), Level.A2, turnaround=9, ago=70),
     Scenario(ChangeKind.DOWNSCALE, "open", (Skill.WRITING,), Level.A2, ago=2),
-    Scenario(ChangeKind.DOWNSCALE, Decision.GRANTED, (Skill.WRITING, Skill.READING), Level.A2, turnaround=16, ago=45),
     Scenario(ChangeKind.DOWNSCALE, Decision.GRANTED, ALL_SKILLS, Level.A2, turnaround=11, ago=28),
 )
 UPSCALE = Scenario(
@@ -284,8 +285,8 @@ class Region:
 
 
 def _go_live(today: date) -> date:
-    """The first day of the attendance demo's six months."""
-    return attendance_demo._add_months(attendance_demo._month_start(today), -attendance_demo.MONTHS + 1)
+    """The first day of the attendance demo's period."""
+    return attendance_demo.first_month(today)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,7 +342,12 @@ def _history(region: Region) -> None:
     for trajectory in trajectories:
         per_contract[trajectory.contract].append(trajectory)
     window = _window_lessons(region.tenant)
-    timeline = Timeline(region.tenant)  # the six months' uploads, before the history arrives
+    passed_writing = set(
+        ExamResult.objects.filter(
+            tenant=region.tenant, passed=True, level__in=[Level.B1, Level.B2], component=Skill.WRITING
+        ).values_list("trajectory__learner_id", flat=True)
+    )
+    timeline = Timeline(region.tenant)  # the demo period's uploads, before the history arrives
     upload_day = go_live
     while not is_working_day(upload_day):
         upload_day += timedelta(days=1)
@@ -353,7 +359,7 @@ def _history(region: Region) -> None:
         cancelled = attendance_demo._cancelled_slots(rng, min(t.start_date for t in group), last)
         share = attendance_demo.HOMEWORK_SHARE.get(region.tenant.slug, attendance_demo.HOMEWORK_SHARE_DEFAULT)
         absences: dict = defaultdict(int)
-        fresh, near, others = [], [], []
+        fresh, near, struggling, others = [], [], [], []
         for trajectory in group:
             lessons = attendance_demo._lessons_for(
                 trajectory,
@@ -379,10 +385,16 @@ def _history(region: Region) -> None:
                 fresh.append(lessons)  # a checkpoint the provider still has time to assess
             elif maximum and offered * 100 >= maximum * 60 * contract.max_hours_warning_percentage:
                 near.append(lessons)  # a maximum-hours warning, and on some contracts an extension
+            elif (
+                trajectory.route == Route.B1
+                and trajectory.learner_id not in passed_writing
+                and sum(row[2] for row in merged) >= contract.downscale_minimum_hours * 60
+            ):
+                struggling.append(lessons)  # past 600 hours without B1 for writing: a downscaling request
             else:
                 others.append(lessons)
         rng.shuffle(others)
-        chosen = (fresh[:2] + near[:3] + others)[:HISTORY_PER_CONTRACT]
+        chosen = (fresh[:2] + near[:3] + struggling[:5] + others)[:HISTORY_PER_CONTRACT]
         lessons = [lesson for learner_lessons in chosen for lesson in learner_lessons]
         if not lessons:
             continue
@@ -623,6 +635,12 @@ def _assign_scenarios(region: Region, plans: list[Plan], warned: set[int]) -> No
     """
     today, rng = region.today, region.rng
     taken: set[int] = set()
+    # Skills already passed at B1: no downscaling of those, and no route switch for a learner with any.
+    passed_b1: dict[int, set[str]] = defaultdict(set)
+    for learner_id, skill in ExamResult.objects.filter(
+        tenant=region.tenant, passed=True, level__in=[Level.B1, Level.B2], component__in=ALL_SKILLS
+    ).values_list("trajectory__learner_id", "component"):
+        passed_b1[learner_id].add(skill)
 
     def earliest_submit(plan: Plan) -> date:
         return plan.submit_on or region.later(plan.checkpoint.known_on, 2)
@@ -674,7 +692,10 @@ def _assign_scenarios(region: Region, plans: list[Plan], warned: set[int]) -> No
             requested_on = region.working_days_before(today, deadline + scenario.ago)
         else:
             requested_on = region.working_days_before(today, scenario.ago)
-        plan = pick(downscale_ok, requested_on)
+        plan = pick(
+            lambda p, skills=scenario.skills: downscale_ok(p) and not passed_b1[p.checkpoint.learner_id] & set(skills),
+            requested_on,
+        )
         if plan is not None:
             take(plan, scenario, Advice.DOWNSCALE, requested_on)
             region.downscale_learners.add(plan.checkpoint.learner_id)
@@ -708,6 +729,7 @@ def _assign_scenarios(region: Region, plans: list[Plan], warned: set[int]) -> No
             and plan.checkpoint.learner.municipality_id in region.case_managers
             and plan.checkpoint.threshold_hours == latest_threshold
             and plan.checkpoint.learner_id not in warned
+            and not passed_b1[plan.checkpoint.learner_id]
             and _offered_share(region, plan.checkpoint.learner_id, trajectory.contract, Route.Z) < 0.8
         )
 

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from attendance.demo import MONTHS, seed_attendance
+from attendance.demo import first_month, seed_attendance
 from attendance.models import (
     AttendanceRecord,
     AttendanceRecordChange,
@@ -64,8 +64,10 @@ def test_most_open_trajectories_have_realistic_attendance_inside_their_period(se
             or r.lesson_date.weekday() >= 5
         ]
         assert outside == []
-        month = today.month - 1 - (MONTHS - 1)
-        first = date(today.year + month // 12, month % 12 + 1, 1)  # six calendar months, this one included
+        first = first_month(today)  # the quarter two quarters back: the two quarters before this one complete
+        quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        assert first.day == 1 and first.month in (1, 4, 7, 10)
+        assert (quarter_start.year - first.year) * 12 + quarter_start.month - first.month == 6
         assert not records.filter(lesson_date__lt=first).exists()
         assert records.filter(lesson_date__lt=first + timedelta(days=31)).exists()
 

@@ -80,6 +80,7 @@ def test_sharing_opens_the_report_to_the_provider_and_is_audited(world, known):
         report = services.quarterly_report_request(
             actor=world.users["contract_a"], contract=known.contract, quarter=Q1, today=date(2026, 5, 1)
         )
+
     def staff_scope():
         return scope([Grant(tenant_id=world.tenants["a"].pk, provider_id=world.providers["a"].pk)])
 
